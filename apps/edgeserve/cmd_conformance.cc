@@ -1,0 +1,222 @@
+// `edgeserve conformance`: runs ONNX-test-style cases (model.onnx + test_data_set_*/input_*.pb,
+// output_*.pb) through `edgeserve run` in a child process — so a crash or hang in one case is
+// a reported failure, not the end of the run — and compares the outputs.
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "apps/edgeserve/args.h"
+#include "apps/edgeserve/commands.h"
+#include "apps/edgeserve/tensor_compare.h"
+#include "common/strings.h"
+#include "edgeserve/tensor_io.h"
+
+namespace edgeserve::cli {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Case {
+  std::string name;
+  std::string model;
+  std::vector<std::string> data_sets;
+};
+
+// Files named <prefix><number>.pb in numeric order.
+std::vector<std::string> numbered_files(const fs::path& dir, const std::string& prefix) {
+  std::vector<std::pair<int, std::string>> found;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    const std::string n = e.path().filename().string();
+    if (n.rfind(prefix, 0) != 0 || e.path().extension() != ".pb") continue;
+    try {
+      found.emplace_back(std::stoi(n.substr(prefix.size())), e.path().string());
+    } catch (const std::exception&) {
+    }
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> out;
+  for (auto& f : found) out.push_back(f.second);
+  return out;
+}
+
+Case case_from_dir(const fs::path& dir) {
+  Case c{dir.filename().string(), (dir / "model.onnx").string(), {}};
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(dir, ec)) {
+    if (e.is_directory() && e.path().filename().string().rfind("test_data_set_", 0) == 0) {
+      c.data_sets.push_back(e.path().string());
+    }
+  }
+  std::sort(c.data_sets.begin(), c.data_sets.end());
+  return c;
+}
+
+Result<std::vector<Case>> collect_cases(const Args& args) {
+  std::vector<Case> cases;
+  for (const std::string& p : args.positional) {
+    std::error_code ec;
+    if (fs::exists(fs::path(p) / "model.onnx", ec)) {
+      cases.push_back(case_from_dir(p));
+      continue;
+    }
+    if (!fs::is_directory(p, ec)) return not_found(str_cat(p, ": not a directory"));
+    std::vector<fs::path> dirs;
+    for (const auto& e : fs::directory_iterator(p, ec)) {
+      if (fs::exists(e.path() / "model.onnx")) dirs.push_back(e.path());
+    }
+    std::sort(dirs.begin(), dirs.end());
+    for (const auto& d : dirs) cases.push_back(case_from_dir(d));
+  }
+  for (const std::string& spec : args.all("--case")) {
+    const size_t eq = spec.find('=');
+    if (eq == std::string::npos) return invalid_argument(str_cat("--case expects MODEL=DATA_DIR, got '", spec, "'"));
+    cases.push_back(Case{spec.substr(0, eq), spec.substr(0, eq), {spec.substr(eq + 1)}});
+  }
+  return cases;
+}
+
+// Skip list: one case per line, "name  reason"; '#' starts a comment line.
+Result<std::map<std::string, std::string>> read_skip_list(const std::string& path) {
+  std::map<std::string, std::string> skips;
+  if (path.empty()) return skips;
+  std::ifstream in(path);
+  if (!in) return not_found(str_cat(path, ": cannot open skip list"));
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    const size_t sp = line.find_first_of(" \t");
+    const std::string name = line.substr(0, sp);
+    std::string reason = sp == std::string::npos ? "" : line.substr(line.find_first_not_of(" \t", sp));
+    skips[name] = reason;
+  }
+  return skips;
+}
+
+// Runs `edgeserve run` in a child; returns "" on success or the child's first stderr line.
+std::string run_child(const std::string& model, const std::vector<std::string>& inputs, const std::string& out_dir,
+                      int timeout_s) {
+  std::vector<std::string> argv_s = {"edgeserve", "run", model, "--output-dir", out_dir};
+  for (const auto& in : inputs) {
+    argv_s.push_back("--input");
+    argv_s.push_back(in);
+  }
+  const std::string err_path = out_dir + "/stderr.txt";
+  const pid_t pid = fork();
+  if (pid == 0) {
+    FILE* err = std::freopen(err_path.c_str(), "w", stderr);
+    (void)err;
+    std::vector<char*> argv;
+    for (auto& s : argv_s) argv.push_back(s.data());
+    argv.push_back(nullptr);
+    execv("/proc/self/exe", argv.data());
+    _exit(127);
+  }
+  if (pid < 0) return "fork failed";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeout_s);
+  int status = 0;
+  while (waitpid(pid, &status, WNOHANG) == 0) {
+    if (std::chrono::steady_clock::now() > deadline) {
+      kill(pid, SIGKILL);
+      waitpid(pid, &status, 0);
+      return str_cat("timed out after ", timeout_s, " s");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return "";
+  std::ifstream err(err_path);
+  std::string line;
+  std::getline(err, line);
+  if (WIFSIGNALED(status)) return str_cat("crashed with signal ", WTERMSIG(status), " ", line);
+  return line.empty() ? str_cat("exit code ", WEXITSTATUS(status)) : line;
+}
+
+std::string check_data_set(const Case& c, const std::string& data_dir, const Tolerance& tol, int timeout_s) {
+  char tmpl[] = "/tmp/edgeserve-conf-XXXXXX";
+  if (mkdtemp(tmpl) == nullptr) return "cannot create a temporary directory";
+  const std::string out_dir = tmpl;
+  std::string problem = run_child(c.model, numbered_files(data_dir, "input_"), out_dir, timeout_s);
+  if (problem.empty()) {
+    const auto expected = numbered_files(data_dir, "output_");
+    const auto actual = numbered_files(out_dir, "output_");
+    if (expected.size() != actual.size()) {
+      problem = str_cat("produced ", actual.size(), " outputs, expected ", expected.size());
+    }
+    for (size_t i = 0; problem.empty() && i < expected.size(); ++i) {
+      auto e = read_tensor_file(expected[i]);
+      auto a = read_tensor_file(actual[i]);
+      if (!e.is_ok()) problem = str_cat("reference output ", i, ": ", e.status().message());
+      else if (!a.is_ok()) problem = str_cat("output ", i, ": ", a.status().message());
+      else {
+        const std::string diff = compare_tensors(e->tensor, a->tensor, tol);
+        if (!diff.empty()) problem = str_cat("output ", i, " ('", e->name, "'): ", diff);
+      }
+    }
+  }
+  std::error_code ec;
+  fs::remove_all(out_dir, ec);
+  return problem;
+}
+
+}  // namespace
+
+int cmd_conformance(int argc, char** argv) {
+  auto args = parse_args(argc, argv, 2,
+                         {{"--case", "--skip-list", "--rtol", "--atol", "--range-tol", "--timeout-s"}, {"--verbose", "--help"}});
+  if (!args.is_ok()) return fail("conformance", args.status().message(), 2);
+  if (args->has("--help") || (args->positional.empty() && !args->has("--case"))) {
+    std::fputs("usage: edgeserve conformance DIR... [--case MODEL=DATA_DIR] [--skip-list FILE] [--rtol R] "
+               "[--atol A] [--range-tol T] [--timeout-s S] [--verbose]\n",
+               args->has("--help") ? stdout : stderr);
+    return args->has("--help") ? 0 : 2;
+  }
+  Tolerance tol;
+  auto rtol = args->get_double("--rtol", 1e-3);
+  auto atol = args->get_double("--atol", 1e-7);
+  auto range_tol = args->get_double("--range-tol", 0);
+  auto timeout = args->get_int("--timeout-s", 120);
+  for (const Status& st : {rtol.status(), atol.status(), range_tol.status(), timeout.status()}) {
+    if (!st.is_ok()) return fail("conformance", st.message(), 2);
+  }
+  tol = Tolerance{*rtol, *atol, *range_tol};
+  auto cases = collect_cases(*args);
+  if (!cases.is_ok()) return fail("conformance", cases.status().message(), 2);
+  auto skips = read_skip_list(args->get("--skip-list"));
+  if (!skips.is_ok()) return fail("conformance", skips.status().message(), 2);
+
+  int passed = 0, failed = 0, skipped = 0;
+  const bool verbose = args->has("--verbose");
+  for (const Case& c : *cases) {
+    auto skip = skips->find(c.name);
+    if (skip != skips->end()) {
+      ++skipped;
+      if (verbose) std::printf("SKIP %s: %s\n", c.name.c_str(), skip->second.c_str());
+      continue;
+    }
+    std::string problem = c.data_sets.empty() ? "no test_data_set_* directory" : "";
+    for (const auto& ds : c.data_sets) {
+      if (problem.empty()) problem = check_data_set(c, ds, tol, static_cast<int>(*timeout));
+    }
+    if (problem.empty()) {
+      ++passed;
+      if (verbose) std::printf("PASS %s\n", c.name.c_str());
+    } else {
+      ++failed;
+      std::printf("FAIL %s: %s\n", c.name.c_str(), problem.c_str());
+    }
+    std::fflush(stdout);
+  }
+  std::printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+  return failed == 0 ? 0 : 1;
+}
+
+}  // namespace edgeserve::cli

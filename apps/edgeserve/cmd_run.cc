@@ -1,0 +1,99 @@
+// `edgeserve run`: bind tensor files to model inputs, run, write outputs as TensorProto files.
+#include <cstdio>
+#include <filesystem>
+
+#include "apps/edgeserve/args.h"
+#include "apps/edgeserve/commands.h"
+#include "common/strings.h"
+#include "edgeserve/session.h"
+#include "edgeserve/tensor_io.h"
+
+namespace edgeserve::cli {
+
+int fail(const char* cmd, const std::string& message, int code) {
+  std::string one_line = message;
+  for (char& c : one_line) {
+    if (c == '\n') c = ' ';
+  }
+  std::fprintf(stderr, "edgeserve %s: %s\n", cmd, one_line.c_str());
+  return code;
+}
+
+namespace {
+
+constexpr const char* kRunHelp =
+    "usage: edgeserve run MODEL --input FILE [--input FILE ...] --output-dir DIR [--provider reference] "
+    "[--threads N]\n"
+    "  An input FILE is a serialized ONNX TensorProto (.pb) or a NumPy .npy file. It binds to the model input\n"
+    "  named by the TensorProto, else to the next unbound input in declaration order. Outputs are written as\n"
+    "  DIR/output_<i>.pb (TensorProto with name, dims, data_type, raw_data) in graph-output order.\n";
+
+// Binds each file's tensor to a model input: by its TensorProto name, else positionally.
+Result<std::vector<NamedTensor>> bind_files(const Session& session, const std::vector<std::string>& files) {
+  const auto& decl = session.inputs();
+  std::vector<NamedTensor> loaded;
+  std::vector<bool> taken(decl.size(), false);
+  for (const std::string& f : files) {
+    EDGE_ASSIGN_OR_RETURN(NamedTensor nt, read_tensor_file(f));
+    loaded.push_back(std::move(nt));
+    for (size_t i = 0; i < decl.size(); ++i) {
+      if (decl[i].name == loaded.back().name) taken[i] = true;
+    }
+  }
+  size_t next = 0;
+  for (size_t k = 0; k < loaded.size(); ++k) {
+    bool named = false;
+    for (const auto& d : decl) named = named || d.name == loaded[k].name;
+    if (named) continue;
+    while (next < decl.size() && taken[next]) ++next;
+    if (next == decl.size()) {
+      return invalid_argument(str_cat(files[k], ": more input files than model inputs (", decl.size(), ")"));
+    }
+    loaded[k].name = decl[next].name;
+    taken[next] = true;
+  }
+  return loaded;
+}
+
+}  // namespace
+
+int cmd_run(int argc, char** argv) {
+  auto args = parse_args(argc, argv, 2, {{"--input", "--output-dir", "--provider", "--threads"}, {"--help"}});
+  if (!args.is_ok()) return fail("run", args.status().message(), 2);
+  if (args->has("--help")) {
+    std::fputs(kRunHelp, stdout);
+    return 0;
+  }
+  if (args->positional.size() != 1 || !args->has("--output-dir")) {
+    std::fputs(kRunHelp, stderr);
+    return 2;
+  }
+  SessionOptions options;
+  if (!parse_provider(args->get("--provider", "reference"), &options.provider)) {
+    return fail("run", str_cat("unknown provider '", args->get("--provider"), "' (available: reference)"), 2);
+  }
+  auto threads = args->get_int("--threads", 0);
+  if (!threads.is_ok() || *threads < 0) return fail("run", "--threads expects a non-negative integer", 2);
+  options.threads = static_cast<int>(*threads);
+
+  auto session = Session::load(args->positional[0], options);
+  if (!session.is_ok()) return fail("run", session.status().message());
+  auto inputs = bind_files(**session, args->all("--input"));
+  if (!inputs.is_ok()) return fail("run", inputs.status().message());
+  auto outputs = (*session)->run(*inputs);
+  if (!outputs.is_ok()) return fail("run", str_cat(args->positional[0], ": ", outputs.status().message()));
+
+  const std::string dir = args->get("--output-dir");
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return fail("run", str_cat(dir, ": ", ec.message()));
+  const auto& decl = (*session)->outputs();
+  for (size_t i = 0; i < outputs->size(); ++i) {
+    const std::string path = str_cat(dir, "/output_", i, ".pb");
+    Status st = write_tensor_file(path, decl[i].name, (*outputs)[i]);
+    if (!st.is_ok()) return fail("run", st.message());
+  }
+  return 0;
+}
+
+}  // namespace edgeserve::cli

@@ -1,0 +1,37 @@
+// edgeserve: one binary, one subcommand per job.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "apps/edgeserve/commands.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(usage: edgeserve <command> [options]
+
+commands:
+  run MODEL --input FILE [--input FILE ...] --output-dir DIR [--provider reference] [--threads N]
+        run a model on .pb/.npy input tensors; writes DIR/output_<i>.pb in graph-output order
+  info MODEL
+        print inputs, outputs, opsets, op histogram and parameter count
+  conformance DIR... [--case MODEL=DATA_DIR] [--skip-list FILE] [--rtol R] [--atol A]
+              [--range-tol T] [--timeout-s S] [--verbose]
+        run ONNX-test-style cases through `edgeserve run` and compare with their outputs
+
+run 'edgeserve <command> --help' for a command's options.
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    std::fputs(kUsage, argc < 2 ? stderr : stdout);
+    return argc < 2 ? 2 : 0;
+  }
+  const std::string cmd = argv[1];
+  if (cmd == "run") return edgeserve::cli::cmd_run(argc, argv);
+  if (cmd == "info") return edgeserve::cli::cmd_info(argc, argv);
+  if (cmd == "conformance") return edgeserve::cli::cmd_conformance(argc, argv);
+  std::fprintf(stderr, "edgeserve: unknown command '%s'\n%s", cmd.c_str(), kUsage);
+  return 2;
+}

@@ -1,0 +1,224 @@
+// ModelProto -> Model conversion.
+#include "engine/onnx/model_import.h"
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include "common/strings.h"
+#include "engine/onnx/tensor_proto.h"
+#include "onnx/onnx_pb.h"
+#include "onnx/shape_inference/implementation.h"
+
+namespace edgeserve {
+
+namespace {
+
+constexpr int kMaxSubgraphDepth = 32;
+
+struct ImportContext {
+  ExternalDataPolicy policy;
+  std::map<std::string, int64_t> opsets;
+};
+
+bool is_onnx_domain(const std::string& d) { return d.empty() || d == "ai.onnx"; }
+
+TensorType type_from_proto(const onnx::TypeProto& tp) {
+  TensorType t;
+  if (!tp.has_tensor_type()) return t;
+  const auto& tt = tp.tensor_type();
+  t.dtype = dtype_from_onnx(tt.elem_type());
+  if (!tt.has_shape()) return t;
+  std::vector<Dim> dims;
+  for (const auto& d : tt.shape().dim()) {
+    Dim dim;
+    if (d.has_dim_value() && d.dim_value() >= 0) dim.value = d.dim_value();
+    if (d.has_dim_param()) dim.symbol = d.dim_param();
+    dims.push_back(dim);
+  }
+  t.dims = std::move(dims);
+  return t;
+}
+
+Result<std::shared_ptr<Graph>> convert_graph(const onnx::GraphProto& gp, ImportContext& ctx, int depth);
+
+Result<Attribute> convert_attribute(const onnx::AttributeProto& ap, ImportContext& ctx, int depth,
+                                    const std::string& where) {
+  Attribute a;
+  const std::string what = str_cat(where, ": attribute '", ap.name(), "'");
+  switch (ap.type()) {
+    case onnx::AttributeProto::FLOAT: a.kind = AttrKind::kFloat; a.f = ap.f(); break;
+    case onnx::AttributeProto::INT: a.kind = AttrKind::kInt; a.i = ap.i(); break;
+    case onnx::AttributeProto::STRING: a.kind = AttrKind::kString; a.s = ap.s(); break;
+    case onnx::AttributeProto::FLOATS: a.kind = AttrKind::kFloats; a.floats.assign(ap.floats().begin(), ap.floats().end()); break;
+    case onnx::AttributeProto::INTS: a.kind = AttrKind::kInts; a.ints.assign(ap.ints().begin(), ap.ints().end()); break;
+    case onnx::AttributeProto::STRINGS: a.kind = AttrKind::kStrings; a.strings.assign(ap.strings().begin(), ap.strings().end()); break;
+    case onnx::AttributeProto::TENSOR: {
+      a.kind = AttrKind::kTensor;
+      EDGE_ASSIGN_OR_RETURN(a.t, tensor_from_proto(ap.t(), ctx.policy, what));
+      break;
+    }
+    case onnx::AttributeProto::TENSORS: {
+      a.kind = AttrKind::kTensors;
+      for (const auto& tp : ap.tensors()) {
+        EDGE_ASSIGN_OR_RETURN(Tensor t, tensor_from_proto(tp, ctx.policy, what));
+        a.tensors.push_back(std::move(t));
+      }
+      break;
+    }
+    case onnx::AttributeProto::GRAPH: {
+      a.kind = AttrKind::kGraph;
+      EDGE_ASSIGN_OR_RETURN(a.g, convert_graph(ap.g(), ctx, depth + 1));
+      break;
+    }
+    case onnx::AttributeProto::GRAPHS: {
+      a.kind = AttrKind::kGraphs;
+      for (const auto& g : ap.graphs()) {
+        EDGE_ASSIGN_OR_RETURN(auto sub, convert_graph(g, ctx, depth + 1));
+        a.graphs.push_back(std::move(sub));
+      }
+      break;
+    }
+    default:
+      return unimplemented(str_cat(what, " has unsupported type ", static_cast<int>(ap.type())));
+  }
+  return a;
+}
+
+Status convert_node(const onnx::NodeProto& np, size_t position, Graph& g, ImportContext& ctx, int depth) {
+  auto node = std::make_unique<Node>();
+  node->op_type = np.op_type();
+  node->domain = is_onnx_domain(np.domain()) ? "" : np.domain();
+  node->name = np.name().empty() ? str_cat(np.op_type(), "_", position) : np.name();
+  auto opset = ctx.opsets.find(node->domain);
+  if (opset == ctx.opsets.end()) {
+    return invalid_argument(str_cat(node->describe(), ": domain '", np.domain(), "' is not in the model's opset_import"));
+  }
+  node->opset = opset->second;
+  for (const auto& in : np.input()) node->inputs.push_back(in.empty() ? nullptr : g.value(in));
+  for (const auto& out : np.output()) node->outputs.push_back(out.empty() ? nullptr : g.value(out));
+  for (const auto& ap : np.attribute()) {
+    if (!ap.ref_attr_name().empty()) {
+      return unimplemented(str_cat(node->describe(), ": attribute references (functions) are not supported"));
+    }
+    EDGE_ASSIGN_OR_RETURN(Attribute a, convert_attribute(ap, ctx, depth, node->describe()));
+    if (!node->attributes.emplace(ap.name(), std::move(a)).second) {
+      return invalid_argument(str_cat(node->describe(), ": attribute '", ap.name(), "' appears twice"));
+    }
+  }
+  g.add_node(std::move(node));
+  return Status::ok();
+}
+
+Result<std::shared_ptr<Graph>> convert_graph(const onnx::GraphProto& gp, ImportContext& ctx, int depth) {
+  if (depth > kMaxSubgraphDepth) return invalid_argument("subgraphs are nested too deeply");
+  auto g = std::make_shared<Graph>();
+  g->name = gp.name();
+  if (gp.sparse_initializer_size() > 0) return unimplemented("sparse initializers are not supported");
+  for (const auto& init : gp.initializer()) {
+    if (init.name().empty()) return invalid_argument("an initializer has no name");
+    Value* v = g->value(init.name());
+    if (v->constant) return invalid_argument(str_cat("initializer '", init.name(), "' is defined twice"));
+    EDGE_ASSIGN_OR_RETURN(v->constant, tensor_from_proto(init, ctx.policy, str_cat("initializer '", init.name(), "'")));
+    v->type.dtype = v->constant->dtype();
+    std::vector<Dim> dims;
+    for (int64_t d : v->constant->dims()) dims.push_back(Dim{d, ""});
+    v->type.dims = dims;
+  }
+  // Older exporters list initializers among graph inputs too; the true inputs are the rest.
+  for (const auto& in : gp.input()) {
+    Value* v = g->value(in.name());
+    if (v->constant) continue;
+    v->type = type_from_proto(in.type());
+    if (v->type.dtype == DType::kUndefined) {
+      return unimplemented(str_cat("graph input '", in.name(), "' has an unsupported type (only tensors of ",
+                                   "standard element types are supported)"));
+    }
+    g->inputs.push_back(v);
+  }
+  for (const auto& vi : gp.value_info()) {
+    Value* v = g->value(vi.name());
+    if (!v->constant) v->type = type_from_proto(vi.type());
+  }
+  for (const auto& out : gp.output()) {
+    Value* v = g->value(out.name());
+    if (!v->constant) v->type = type_from_proto(out.type());
+    g->outputs.push_back(v);
+  }
+  for (int i = 0; i < gp.node_size(); ++i) {
+    EDGE_RETURN_IF_ERROR(convert_node(gp.node(i), static_cast<size_t>(i), *g, ctx, depth));
+  }
+  if (depth == 0) EDGE_RETURN_IF_ERROR(g->finalize());  // subgraphs may use outer-scope values
+  return g;
+}
+
+Status read_opsets(const onnx::ModelProto& mp, std::map<std::string, int64_t>& opsets) {
+  for (const auto& os : mp.opset_import()) {
+    const std::string domain = is_onnx_domain(os.domain()) ? "" : os.domain();
+    opsets[domain] = os.version();
+  }
+  if (mp.opset_import_size() == 0) opsets[""] = 1;  // IR v2 models; rejected below
+  auto onnx_opset = opsets.find("");
+  if (onnx_opset != opsets.end() && (onnx_opset->second < kMinOnnxOpset || onnx_opset->second > kMaxOnnxOpset)) {
+    return unimplemented(str_cat("ai.onnx opset ", onnx_opset->second, " is not supported (supported: ",
+                                 kMinOnnxOpset, " to ", kMaxOnnxOpset, ")"));
+  }
+  return Status::ok();
+}
+
+// Seeds value types with ONNX's own shape inference. Best effort: inference problems are not
+// import errors (the runtime checks shapes as they flow).
+void infer_shapes(onnx::ModelProto& mp) {
+  try {
+    onnx::ShapeInferenceOptions options{/*check_type=*/false, /*error_mode=*/0, /*enable_data_propagation=*/false};
+    onnx::shape_inference::InferShapes(mp, onnx::OpSchemaRegistry::Instance(), options);
+  } catch (const std::exception&) {
+  }
+}
+
+}  // namespace
+
+Result<Model> import_model_bytes(std::string_view bytes, const std::string& model_dir) {
+  onnx::ModelProto mp;
+  if (bytes.empty()) return invalid_argument("the model is empty (0 bytes)");
+  if (bytes.size() > static_cast<size_t>(kMaxModelFileBytes) ||
+      !mp.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    return invalid_argument("not a valid ONNX model (protobuf parse failed; truncated or not an .onnx file?)");
+  }
+  if (!mp.has_graph()) return invalid_argument("the model has no graph");
+  if (mp.ir_version() < kMinIrVersion || mp.ir_version() > kMaxIrVersion) {
+    return unimplemented(str_cat("IR version ", mp.ir_version(), " is not supported (supported: ", kMinIrVersion,
+                                 " to ", kMaxIrVersion, ")"));
+  }
+  ImportContext ctx;
+  ctx.policy.model_dir = model_dir;
+  EDGE_RETURN_IF_ERROR(read_opsets(mp, ctx.opsets));
+  infer_shapes(mp);
+  Model model;
+  model.ir_version = mp.ir_version();
+  model.producer_name = mp.producer_name();
+  model.opsets = ctx.opsets;
+  EDGE_ASSIGN_OR_RETURN(model.graph, convert_graph(mp.graph(), ctx, 0));
+  return model;
+}
+
+Result<Model> import_model_file(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return not_found(str_cat(path, ": no such model file"));
+  const auto size = fs::file_size(path, ec);
+  if (ec) return not_found(str_cat(path, ": ", ec.message()));
+  if (size > static_cast<uintmax_t>(kMaxModelFileBytes)) {
+    return invalid_argument(str_cat(path, ": file of ", size, " bytes exceeds the ", kMaxModelFileBytes, "-byte limit"));
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes(size, '\0');
+  if (!in.read(bytes.data(), static_cast<std::streamsize>(size))) return invalid_argument(str_cat(path, ": read failed"));
+  const std::string dir = fs::path(path).parent_path().string();
+  auto model = import_model_bytes(bytes, dir.empty() ? "." : dir);
+  if (!model.is_ok()) return model.status().with_context(path);
+  model->path = path;
+  return model;
+}
+
+}  // namespace edgeserve

@@ -1,0 +1,111 @@
+// .pb and .npy tensor files.
+#include "engine/onnx/tensor_file.h"
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+#include "common/strings.h"
+#include "engine/onnx/tensor_proto.h"
+#include "onnx/onnx_pb.h"
+
+namespace edgeserve {
+
+namespace {
+
+constexpr char kNpyMagic[] = "\x93NUMPY";
+
+Result<DType> npy_dtype(const std::string& descr) {
+  if (descr.size() < 2 || descr[0] == '>') return unimplemented(str_cat("npy dtype '", descr, "' (big-endian or unknown)"));
+  const std::string code = descr.substr(1);
+  static const std::pair<const char*, DType> kCodes[] = {
+      {"f2", DType::kFloat16}, {"f4", DType::kFloat32}, {"f8", DType::kFloat64}, {"i1", DType::kInt8},
+      {"i2", DType::kInt16},   {"i4", DType::kInt32},   {"i8", DType::kInt64},   {"u1", DType::kUint8},
+      {"u2", DType::kUint16},  {"u4", DType::kUint32},  {"u8", DType::kUint64},  {"b1", DType::kBool}};
+  for (const auto& [c, t] : kCodes) {
+    if (code == c) return t;
+  }
+  return unimplemented(str_cat("npy dtype '", descr, "' is not supported"));
+}
+
+Result<NamedTensor> parse_npy(const std::string& bytes, const std::string& path) {
+  if (bytes.size() < 10) return invalid_argument(str_cat(path, ": truncated .npy header"));
+  const int major = static_cast<unsigned char>(bytes[6]);
+  size_t header_len = 0;
+  size_t header_start = 0;
+  if (major == 1) {
+    header_len = static_cast<unsigned char>(bytes[8]) | (static_cast<unsigned char>(bytes[9]) << 8);
+    header_start = 10;
+  } else if (major == 2 || major == 3) {
+    if (bytes.size() < 12) return invalid_argument(str_cat(path, ": truncated .npy header"));
+    for (int i = 0; i < 4; ++i) header_len |= static_cast<size_t>(static_cast<unsigned char>(bytes[8 + i])) << (8 * i);
+    header_start = 12;
+  } else {
+    return unimplemented(str_cat(path, ": .npy version ", major, " is not supported"));
+  }
+  if (header_start + header_len > bytes.size()) return invalid_argument(str_cat(path, ": truncated .npy header"));
+  const std::string header = bytes.substr(header_start, header_len);
+  std::smatch m;
+  if (!std::regex_search(header, m, std::regex("'descr'\\s*:\\s*'([^']*)'"))) {
+    return invalid_argument(str_cat(path, ": .npy header has no 'descr'"));
+  }
+  EDGE_ASSIGN_OR_RETURN(DType dtype, npy_dtype(m[1]));
+  if (std::regex_search(header, std::regex("'fortran_order'\\s*:\\s*True"))) {
+    return unimplemented(str_cat(path, ": Fortran-order .npy arrays are not supported"));
+  }
+  if (!std::regex_search(header, m, std::regex("'shape'\\s*:\\s*\\(([^)]*)\\)"))) {
+    return invalid_argument(str_cat(path, ": .npy header has no 'shape'"));
+  }
+  Dims dims;
+  const std::string shape = m[1];
+  const std::regex number("\\d+");
+  for (auto it = std::sregex_iterator(shape.begin(), shape.end(), number); it != std::sregex_iterator(); ++it) {
+    if (it->str().size() > 18) return invalid_argument(str_cat(path, ": .npy dimension ", it->str(), " is too large"));
+    dims.push_back(std::stoll(it->str()));
+  }
+  EDGE_ASSIGN_OR_RETURN(int64_t n, checked_num_elements(dims));
+  const size_t data_start = header_start + header_len;
+  const size_t need = static_cast<size_t>(n) * dtype_size(dtype);
+  if (bytes.size() - data_start != need) {
+    return invalid_argument(str_cat(path, ": .npy data has ", bytes.size() - data_start, " bytes, shape ",
+                                    dims_to_string(dims), " of ", dtype_name(dtype), " needs ", need));
+  }
+  EDGE_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(dtype, dims));
+  if (need) std::memcpy(t.mutable_raw_data(), bytes.data() + data_start, need);
+  return NamedTensor{"", std::move(t)};
+}
+
+}  // namespace
+
+Result<NamedTensor> parse_tensor_proto(const std::string& bytes, const std::string& what) {
+  onnx::TensorProto proto;
+  if (!proto.ParseFromString(bytes)) return invalid_argument(str_cat(what, ": not a valid TensorProto"));
+  EDGE_ASSIGN_OR_RETURN(Tensor t, tensor_from_proto(proto, ExternalDataPolicy{}, what));
+  return NamedTensor{proto.name(), std::move(t)};
+}
+
+Result<NamedTensor> read_tensor_file(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return not_found(str_cat(path, ": no such tensor file"));
+  const auto size = fs::file_size(path, ec);
+  if (ec || size > static_cast<uintmax_t>(kMaxTensorFileBytes)) {
+    return invalid_argument(str_cat(path, ": cannot read, or larger than ", kMaxTensorFileBytes, " bytes"));
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string bytes(size, '\0');
+  if (!in.read(bytes.data(), static_cast<std::streamsize>(size))) return invalid_argument(str_cat(path, ": read failed"));
+  if (bytes.compare(0, 6, kNpyMagic) == 0) return parse_npy(bytes, path);
+  return parse_tensor_proto(bytes, path);
+}
+
+Status write_tensor_file(const std::string& path, const std::string& name, const Tensor& t) {
+  onnx::TensorProto proto;
+  tensor_to_proto(t, name, &proto);
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out || !proto.SerializeToOstream(&out)) return invalid_argument(str_cat(path, ": cannot write"));
+  return Status::ok();
+}
+
+}  // namespace edgeserve

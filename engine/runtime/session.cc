@@ -1,0 +1,103 @@
+// Session: import -> passes -> execution plan, and run() with input validation.
+#include "edgeserve/session.h"
+
+#include "common/strings.h"
+#include "engine/ep/reference/reference_provider.h"
+#include "engine/onnx/model_import.h"
+#include "engine/passes/pipeline.h"
+#include "engine/runtime/execution_plan.h"
+#include "engine/runtime/input_binding.h"
+
+namespace edgeserve {
+
+bool parse_provider(std::string_view name, Provider* out) {
+  if (name == "reference") {
+    *out = Provider::kReference;
+    return true;
+  }
+  return false;
+}
+
+const char* provider_name(Provider p) {
+  switch (p) {
+    case Provider::kReference: return "reference";
+  }
+  return "unknown";
+}
+
+struct Session::Impl {
+  Model model;
+  SessionOptions options;
+  ReferenceProvider reference;
+  std::unique_ptr<ExecutionPlan> plan;
+  std::vector<TensorInfo> inputs;
+  std::vector<TensorInfo> outputs;
+};
+
+namespace {
+
+std::vector<TensorInfo> describe(const std::vector<Value*>& values) {
+  std::vector<TensorInfo> out;
+  for (const Value* v : values) out.push_back(TensorInfo{v->name, v->type});
+  return out;
+}
+
+}  // namespace
+
+Session::Session(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Session::~Session() = default;
+
+static Result<std::unique_ptr<Session::Impl>> build_impl(Result<Model> model, const SessionOptions& options) {
+  if (!model.is_ok()) return model.status();
+  auto impl = std::make_unique<Session::Impl>();
+  impl->model = std::move(model).value();
+  impl->options = options;
+  Graph& graph = *impl->model.graph;
+  EDGE_RETURN_IF_ERROR(run_default_passes(graph));
+  std::vector<const ExecutionProvider*> providers = {&impl->reference};
+  EDGE_ASSIGN_OR_RETURN(impl->plan, ExecutionPlan::create(impl->model.graph, providers, options.max_tensor_bytes));
+  impl->inputs = describe(graph.inputs);
+  impl->outputs = describe(graph.outputs);
+  return impl;
+}
+
+Result<std::unique_ptr<Session>> Session::load(const std::string& path, const SessionOptions& options) {
+  auto impl = build_impl(import_model_file(path), options);
+  if (!impl.is_ok()) {
+    const std::string& msg = impl.status().message();
+    if (msg.rfind(path, 0) == 0) return impl.status();  // already names the file
+    return impl.status().with_context(path);
+  }
+  return std::unique_ptr<Session>(new Session(std::move(impl).value()));
+}
+
+Result<std::unique_ptr<Session>> Session::load_from_bytes(std::string_view bytes, const SessionOptions& options) {
+  EDGE_ASSIGN_OR_RETURN(auto impl, build_impl(import_model_bytes(bytes), options));
+  return std::unique_ptr<Session>(new Session(std::move(impl)));
+}
+
+const std::vector<TensorInfo>& Session::inputs() const { return impl_->inputs; }
+const std::vector<TensorInfo>& Session::outputs() const { return impl_->outputs; }
+
+ModelSummary Session::summary() const {
+  ModelSummary s;
+  const Model& m = impl_->model;
+  s.ir_version = m.ir_version;
+  s.producer_name = m.producer_name;
+  s.opsets = m.opsets;
+  for (const auto& n : m.graph->nodes()) {
+    ++s.op_histogram[n->domain.empty() ? n->op_type : n->domain + "." + n->op_type];
+  }
+  for (const auto& v : m.graph->values()) {
+    if (v->constant) s.parameter_count += v->constant->num_elements();
+  }
+  s.node_count = static_cast<int>(m.graph->nodes().size());
+  return s;
+}
+
+Result<std::vector<Tensor>> Session::run(const std::vector<NamedTensor>& inputs) const {
+  EDGE_ASSIGN_OR_RETURN(std::vector<Tensor> bound, bind_inputs(*impl_->model.graph, inputs));
+  return impl_->plan->run(bound);
+}
+
+}  // namespace edgeserve

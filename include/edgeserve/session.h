@@ -1,0 +1,75 @@
+// The public engine API: load an ONNX model into a Session and run it with named tensors.
+// This is the API that serving/, vision/ and embedding applications use.
+//
+// Threading: a Session is immutable after creation; run() may be called concurrently from any
+// number of threads. Ownership: returned tensors own (share) their buffers; inputs are not
+// modified and need only outlive the run() call.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "edgeserve/status.h"
+#include "edgeserve/tensor.h"
+
+namespace edgeserve {
+
+enum class Provider {
+  kReference,  // plain loops for every op: the oracle and fallback
+};
+
+// Parses "reference"; returns false for an unknown name.
+bool parse_provider(std::string_view name, Provider* out);
+const char* provider_name(Provider p);
+
+struct SessionOptions {
+  Provider provider = Provider::kReference;
+  int threads = 0;                                      // 0: the cores available to the process
+  int64_t max_tensor_bytes = kDefaultMaxTensorBytes;    // per-tensor allocation bound
+};
+
+struct TensorInfo {
+  std::string name;
+  TensorType type;  // dtype and dims; symbolic dims carry their name ("batch")
+};
+
+struct ModelSummary {
+  int64_t ir_version = 0;
+  std::string producer_name;
+  std::map<std::string, int64_t> opsets;  // "" = ai.onnx
+  std::map<std::string, int> op_histogram;
+  int64_t parameter_count = 0;            // elements in all initializers
+  int node_count = 0;
+};
+
+class Session {
+ public:
+  // Loads a model file; external data is read from the file's directory.
+  static Result<std::unique_ptr<Session>> load(const std::string& path, const SessionOptions& options = {});
+  // Loads a serialized model; external data is not allowed.
+  static Result<std::unique_ptr<Session>> load_from_bytes(std::string_view bytes, const SessionOptions& options = {});
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+
+  const std::vector<TensorInfo>& inputs() const;
+  const std::vector<TensorInfo>& outputs() const;
+  ModelSummary summary() const;
+
+  // Runs the model. Every true input must be given once, by name, with the declared dtype and a
+  // shape matching the declared dims (symbolic dims consistent across inputs). Returns the
+  // outputs in outputs() order.
+  Result<std::vector<Tensor>> run(const std::vector<NamedTensor>& inputs) const;
+
+  struct Impl;
+
+ private:
+  explicit Session(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace edgeserve

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs every Debian package edgeserve needs to build, test and generate fixtures.
+# Idempotent: packages already present are skipped by apt; safe to run as root or via sudo.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git
+  libprotobuf-dev protobuf-compiler
+  libonnx-dev libonnx-testdata
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3-numpy python3-onnx python3-torch python3-torchvision
+)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  echo "setup: all packages present"
+fi
