@@ -1,0 +1,59 @@
+// Test helpers: build a one-node graph and run it through the reference provider.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "engine/ep/reference/reference_provider.h"
+#include "engine/ir/graph.h"
+
+namespace edgeserve::testing {
+
+inline Attribute int_attr(int64_t v) { Attribute a; a.kind = AttrKind::kInt; a.i = v; return a; }
+inline Attribute float_attr(float v) { Attribute a; a.kind = AttrKind::kFloat; a.f = v; return a; }
+inline Attribute string_attr(std::string v) { Attribute a; a.kind = AttrKind::kString; a.s = std::move(v); return a; }
+inline Attribute ints_attr(std::vector<int64_t> v) { Attribute a; a.kind = AttrKind::kInts; a.ints = std::move(v); return a; }
+inline Attribute floats_attr(std::vector<float> v) { Attribute a; a.kind = AttrKind::kFloats; a.floats = std::move(v); return a; }
+
+struct NodeSpec {
+  std::string op_type;
+  std::vector<Tensor> inputs;  // an undefined Tensor() marks an omitted optional input
+  std::map<std::string, Attribute> attributes;
+  size_t num_outputs = 1;
+  int64_t opset = 17;
+  std::string domain;
+};
+
+// Prepares and runs the node; returns its outputs or the kernel's error.
+inline Result<std::vector<Tensor>> run_node(const NodeSpec& spec) {
+  Graph g;
+  Node node;
+  node.name = "test_node";
+  node.op_type = spec.op_type;
+  node.domain = spec.domain;
+  node.opset = spec.opset;
+  node.attributes = spec.attributes;
+  for (size_t i = 0; i < spec.inputs.size(); ++i) {
+    node.inputs.push_back(spec.inputs[i].defined() ? g.value("in" + std::to_string(i)) : nullptr);
+  }
+  for (size_t i = 0; i < spec.num_outputs; ++i) node.outputs.push_back(g.value("out" + std::to_string(i)));
+  ReferenceProvider provider;
+  if (!provider.supports(node)) return unimplemented("no reference kernel for " + spec.op_type);
+  EDGE_ASSIGN_OR_RETURN(auto kernel, provider.create_kernel(node));
+  std::vector<const Tensor*> in;
+  for (const Tensor& t : spec.inputs) in.push_back(t.defined() ? &t : nullptr);
+  std::vector<Tensor> out(spec.num_outputs);
+  KernelContext ctx(node, in, &out, kDefaultMaxTensorBytes);
+  EDGE_RETURN_IF_ERROR(kernel->run(ctx));
+  return out;
+}
+
+template <typename T>
+std::vector<T> values(const Tensor& t) {
+  return std::vector<T>(t.data<T>(), t.data<T>() + t.num_elements());
+}
+
+}  // namespace edgeserve::testing
