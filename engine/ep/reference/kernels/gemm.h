@@ -22,7 +22,6 @@ void gemm(int64_t m, int64_t n, int64_t k, const T* a, int64_t a_row, int64_t a_
     }
     for (int64_t p = 0; p < k; ++p) {
       const T av = a[i * a_row + p * a_col];
-      if (av == T{0}) continue;
       const T* brow = b + p * b_row;
       if (b_col == 1) {
         for (int64_t j = 0; j < n; ++j) crow[j] += av * brow[j];
