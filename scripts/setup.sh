@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git ca-certificates
   libprotobuf-dev protobuf-compiler
   libonnx-dev libonnx-testdata
   libgtest-dev libgmock-dev libbenchmark-dev

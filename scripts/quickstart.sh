@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Quick start: installs dependencies, builds, and runs edgeserve on a built-in default — a
+# SqueezeNet 1.1 with seeded weights that the project exports itself (no download). Shows the
+# model (`edgeserve info`), runs it (`edgeserve run`) and checks the result against PyTorch
+# (`edgeserve conformance`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/build.sh release
+demo=build/demo
+/usr/bin/python3 tests/fixtures/gen_torchvision.py "$demo" squeezenet1_1
+model="$demo/squeezenet1_1/model.onnx"
+echo; echo "== edgeserve info $model"
+build/edgeserve info "$model"
+echo; echo "== edgeserve run $model"
+build/edgeserve run "$model" --input "$demo/squeezenet1_1/test_data_set_0/input_0.pb" --output-dir "$demo/out"
+ls -l "$demo/out"
+echo; echo "== edgeserve conformance (outputs vs PyTorch eager, within 1e-4 of the output range)"
+build/edgeserve conformance "$demo/squeezenet1_1" --rtol 0 --atol 0 --range-tol 1e-4 --verbose
