@@ -13,7 +13,7 @@ commands:
   run MODEL --input FILE [--input FILE ...] --output-dir DIR [--provider reference] [--threads N]
         run a model on .pb/.npy input tensors; writes DIR/output_<i>.pb in graph-output order
   info MODEL
-        print inputs, outputs, opsets, op histogram and parameter count
+        print inputs, outputs, opsets, op histogram, parameter count and unsupported ops
   conformance DIR... [--case MODEL=DATA_DIR] [--skip-list FILE] [--rtol R] [--atol A]
               [--range-tol T] [--timeout-s S] [--verbose]
         run ONNX-test-style cases through `edgeserve run` and compare with their outputs

@@ -7,6 +7,7 @@
 
 #include "common/strings.h"
 #include "engine/onnx/tensor_proto.h"
+#include "onnx/defs/schema.h"
 #include "onnx/onnx_pb.h"
 #include "onnx/shape_inference/implementation.h"
 
@@ -95,6 +96,12 @@ Status convert_node(const onnx::NodeProto& np, size_t position, Graph& g, Import
     return invalid_argument(str_cat(node->describe(), ": domain '", np.domain(), "' is not in the model's opset_import"));
   }
   node->opset = opset->second;
+  // An ai.onnx op with no schema at this opset is not a valid model (unlike a valid op that a
+  // provider does not implement, which is reported when kernels are chosen).
+  if (node->domain.empty() && onnx::OpSchemaRegistry::Schema(node->op_type, static_cast<int>(node->opset), "") == nullptr) {
+    return invalid_argument(str_cat(node->describe(), ": unknown operator '", node->op_type,
+                                    "' in domain ai.onnx at opset ", node->opset));
+  }
   for (const auto& in : np.input()) node->inputs.push_back(in.empty() ? nullptr : g.value(in));
   for (const auto& out : np.output()) node->outputs.push_back(out.empty() ? nullptr : g.value(out));
   for (const auto& ap : np.attribute()) {

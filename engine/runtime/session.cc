@@ -79,9 +79,8 @@ Result<std::unique_ptr<Session>> Session::load_from_bytes(std::string_view bytes
 const std::vector<TensorInfo>& Session::inputs() const { return impl_->inputs; }
 const std::vector<TensorInfo>& Session::outputs() const { return impl_->outputs; }
 
-ModelSummary Session::summary() const {
+static ModelSummary summarize(const Model& m) {
   ModelSummary s;
-  const Model& m = impl_->model;
   s.ir_version = m.ir_version;
   s.producer_name = m.producer_name;
   s.opsets = m.opsets;
@@ -93,6 +92,27 @@ ModelSummary Session::summary() const {
   }
   s.node_count = static_cast<int>(m.graph->nodes().size());
   return s;
+}
+
+ModelSummary Session::summary() const { return summarize(impl_->model); }
+
+Result<ModelInfo> inspect_model(const std::string& path, Provider provider) {
+  EDGE_ASSIGN_OR_RETURN(Model model, import_model_file(path));
+  EDGE_RETURN_IF_ERROR(run_default_passes(*model.graph).with_context(path));
+  ModelInfo info;
+  info.inputs = describe(model.graph->inputs);
+  info.outputs = describe(model.graph->outputs);
+  info.summary = summarize(model);
+  ReferenceProvider reference;
+  (void)provider;  // the reference provider is the only one so far
+  std::map<std::string, int> unsupported;
+  for (const auto& n : model.graph->nodes()) {
+    if (!reference.supports(*n)) ++unsupported[n->domain.empty() ? n->op_type : n->domain + "." + n->op_type];
+  }
+  for (const auto& [op, count] : unsupported) {
+    info.unsupported_ops.push_back(str_cat(op, " (", count, count == 1 ? " node)" : " nodes)"));
+  }
+  return info;
 }
 
 Result<std::vector<Tensor>> Session::run(const std::vector<NamedTensor>& inputs) const {

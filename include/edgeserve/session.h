@@ -46,6 +46,16 @@ struct ModelSummary {
   int node_count = 0;
 };
 
+// What `edgeserve info` shows: the model's interface and contents, and which of its operators
+// the chosen provider cannot run. Succeeds for any valid model, supported or not.
+struct ModelInfo {
+  std::vector<TensorInfo> inputs;
+  std::vector<TensorInfo> outputs;
+  ModelSummary summary;
+  std::vector<std::string> unsupported_ops;  // "LSTM (2 nodes)"
+};
+Result<ModelInfo> inspect_model(const std::string& path, Provider provider = Provider::kReference);
+
 class Session {
  public:
   // Loads a model file; external data is read from the file's directory.

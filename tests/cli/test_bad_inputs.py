@@ -102,7 +102,17 @@ class BadInputs(unittest.TestCase):
     def test_unknown_op(self):
         model = relu_model()
         model.graph.node[0].op_type = "NoSuchOp"
-        self.expect_error(["relu0", "NoSuchOp", "ai.onnx", "opset 13", "not supported"], "info", self.save_model(model))
+        self.expect_error(["relu0", "NoSuchOp", "ai.onnx", "opset 13", "unknown operator"], "info", self.save_model(model))
+
+    def test_unsupported_custom_op_fails_run_but_info_lists_it(self):
+        model = relu_model()
+        model.graph.node[0].domain = "com.example"
+        model.opset_import.append(helper.make_opsetid("com.example", 1))
+        path = self.save_model(model)
+        self.expect_error(["relu0", "com.example", "not supported"], *self.run_model(path))
+        proc, _ = self.edgeserve("info", path)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertIn("com.example.Relu (1 node)", proc.stdout)
 
     def test_initializer_dims_do_not_match_data(self):
         init = numpy_helper.from_array(np.ones(2, np.float32), "bias")
