@@ -86,6 +86,22 @@ TEST(Einsum, EllipsisBroadcasts) {
   EXPECT_EQ(values<float>((*out)[0]), (std::vector<float>{1, 2, 3, 3, 4, 7}));
 }
 
+TEST(Einsum, ExplicitOutputWithoutEllipsisSumsBatchAndIntegersWork) {
+  Tensor a = Tensor::from_vector<int64_t>({2, 1, 2}, {1, 2, 3, 4});
+  auto out = run_node(spec("Einsum", {a}, {{"equation", string_attr("...j->j")}}));
+  ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+  EXPECT_EQ(values<int64_t>((*out)[0]), (std::vector<int64_t>{4, 6}));
+}
+
+TEST(Gemm, InnerMismatchAndRankAreErrors) {
+  Tensor a = Tensor::allocate(DType::kFloat32, {2, 3}).value();
+  auto out = run_node(spec("Gemm", {a, a}));
+  ASSERT_FALSE(out.is_ok());
+  EXPECT_NE(out.status().message().find("[2, 3]"), std::string::npos);
+  EXPECT_TRUE(run_node(spec("Gemm", {a, a}, {{"transB", int_attr(1)}})).is_ok());
+  EXPECT_FALSE(run_node(spec("Gemm", {Tensor::allocate(DType::kFloat32, {3}).value(), a})).is_ok());
+}
+
 TEST(Einsum, MalformedEquationsAreErrors) {
   Tensor a = Tensor::from_vector<float>({2, 2}, {1, 2, 3, 4});
   for (const char* eq : {"ij->k", "i.j->ij", "ij->ii", "ij->i->j", "i$j", "ij,jk->ik"}) {
