@@ -35,7 +35,8 @@ std::vector<KernelEntry> reduce_kernels();        // Reduce*, ArgMax/ArgMin
 std::vector<KernelEntry> softmax_kernels();       // Softmax, LogSoftmax, Hardmax
 std::vector<KernelEntry> conv_kernels();          // Conv, ConvTranspose
 std::vector<KernelEntry> pool_kernels();          // Max/Average/Lp pooling, global pooling
-std::vector<KernelEntry> matmul_kernels();        // MatMul, Gemm, Einsum
+std::vector<KernelEntry> matmul_kernels();        // MatMul, Gemm, MatMulInteger
+std::vector<KernelEntry> einsum_kernels();        // Einsum
 std::vector<KernelEntry> norm_kernels();          // BatchNorm, InstanceNorm, LayerNorm, LRN, MVN
 std::vector<KernelEntry> shape_kernels();         // Reshape, Transpose, Squeeze, Concat, Split, ...
 std::vector<KernelEntry> gather_kernels();        // Gather*, Scatter*
