@@ -232,7 +232,12 @@ double original_coord(Coord c, double x, const AxisPlan& p) {
       return offset + (x + 0.5) / s - 0.5;
     }
     case Coord::kPytorchHalfPixel: return out > 1 ? (x + 0.5) / s - 0.5 : 0.0;
-    case Coord::kAlignCorners: return out == 1 ? 0.0 : x * (in - 1) / (out - 1);
+    case Coord::kAlignCorners: {
+      // The ONNX reference uses the unfloored length in * scale here (it equals out when
+      // sizes are given), which matters when a scale does not divide the length.
+      const double len = in * s;
+      return len == 1 ? 0.0 : x * (in - 1) / (len - 1);
+    }
     case Coord::kAsymmetric: return x / s;
     case Coord::kTfHalfPixelForNn: return (x + 0.5) / s;
     case Coord::kTfCropAndResize:
