@@ -1,4 +1,4 @@
-// Cast, CumSum, TopK, NonZero and (de)quantization kernels against hand-computed values.
+// Cast, CumSum, TopK, NonZero, Det, Unique and (de)quantization kernels against hand-computed values.
 #include <cmath>
 #include <limits>
 
@@ -132,6 +132,35 @@ TEST(DequantizeLinear, Int32AndUint8) {
                                        Tensor::scalar<uint8_t>(128)}});
   ASSERT_TRUE(out.is_ok());
   EXPECT_EQ(values<float>((*out)[0]), (std::vector<float>{-256, 254}));
+}
+
+TEST(Det, BatchedWithPivoting) {
+  // The first matrix needs a row swap (zero leading pivot): det = -1 * 2 = -2.
+  Tensor x = Tensor::from_vector<double>({2, 2, 2}, {0, 1, 2, 0, 1, 2, 3, 4});
+  auto out = run_node({"Det", {x}});
+  ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+  auto v = values<double>((*out)[0]);
+  EXPECT_DOUBLE_EQ(v[0], -2);
+  EXPECT_DOUBLE_EQ(v[1], -2);
+  EXPECT_FALSE(run_node({"Det", {Tensor::from_vector<float>({2, 3}, {})}}).is_ok());
+}
+
+TEST(Unique, UnsortedKeepsFirstOccurrenceOrder) {
+  Tensor x = Tensor::from_vector<int32_t>({6}, {3, 1, 3, 2, 1, 3});
+  auto out = run_node({"Unique", {x}, {{"sorted", int_attr(0)}}, 4});
+  ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+  EXPECT_EQ(values<int32_t>((*out)[0]), (std::vector<int32_t>{3, 1, 2}));
+  EXPECT_EQ(values<int64_t>((*out)[1]), (std::vector<int64_t>{0, 1, 3}));
+  EXPECT_EQ(values<int64_t>((*out)[2]), (std::vector<int64_t>{0, 1, 0, 2, 1, 0}));
+  EXPECT_EQ(values<int64_t>((*out)[3]), (std::vector<int64_t>{3, 2, 1}));
+}
+
+TEST(Unique, SortedRowsAlongAxis) {
+  Tensor x = Tensor::from_vector<float>({3, 2}, {2, 0, 1, 5, 2, 0});
+  auto out = run_node({"Unique", {x}, {{"axis", int_attr(0)}}});
+  ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+  EXPECT_EQ((*out)[0].dims(), (Dims{2, 2}));
+  EXPECT_EQ(values<float>((*out)[0]), (std::vector<float>{1, 5, 2, 0}));
 }
 
 }  // namespace

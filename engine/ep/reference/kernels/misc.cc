@@ -1,9 +1,10 @@
-// Type conversion and assorted ops: Cast, CastLike, CumSum, TopK, NonZero.
+// Type conversion and assorted ops: Cast, CastLike, CumSum, TopK, NonZero, Det, Unique.
 #include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
 #include <numeric>
+#include <optional>
 #include <string>
 
 #include "engine/ep/reference/half_adapter.h"
@@ -250,6 +251,154 @@ Status nonzero(KernelContext& ctx) {
   });
 }
 
+// Determinant of one n x n matrix by LU decomposition with partial pivoting.
+double det_of(std::vector<double>& m, int64_t n) {
+  double det = 1;
+  for (int64_t c = 0; c < n; ++c) {
+    int64_t pivot = c;
+    for (int64_t r = c + 1; r < n; ++r) {
+      if (std::abs(m[static_cast<size_t>(r * n + c)]) > std::abs(m[static_cast<size_t>(pivot * n + c)])) pivot = r;
+    }
+    const double p = m[static_cast<size_t>(pivot * n + c)];
+    if (p == 0) return 0.0;
+    if (pivot != c) {
+      for (int64_t k = 0; k < n; ++k) std::swap(m[static_cast<size_t>(c * n + k)], m[static_cast<size_t>(pivot * n + k)]);
+      det = -det;
+    }
+    det *= p;
+    for (int64_t r = c + 1; r < n; ++r) {
+      const double f = m[static_cast<size_t>(r * n + c)] / p;
+      for (int64_t k = c; k < n; ++k) m[static_cast<size_t>(r * n + k)] -= f * m[static_cast<size_t>(c * n + k)];
+    }
+  }
+  return det;
+}
+
+Status det(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  if (x.rank() < 2 || x.dim(x.rank() - 1) != x.dim(x.rank() - 2)) {
+    return invalid_argument(str_cat("Det needs [..., M, M] input, got ", dims_to_string(x.dims())));
+  }
+  const int64_t n = x.dim(x.rank() - 1);
+  const Dims out_dims(x.dims().begin(), x.dims().end() - 2);
+  return dispatch<EDGE_FLOAT_TYPES>(x.dtype(), "input 0", [&](auto tag) -> Status {
+    using T = decltype(tag);
+    EDGE_ASSIGN_OR_RETURN(Tensor * y, ctx.allocate_output(0, x.dtype(), out_dims));
+    std::vector<double> m(static_cast<size_t>(n * n));
+    for (int64_t b = 0; b < y->num_elements(); ++b) {
+      std::copy_n(x.data<T>() + b * n * n, n * n, m.begin());
+      y->mutable_data<T>()[b] = static_cast<T>(det_of(m, n));
+    }
+    return Status::ok();
+  });
+}
+
+// Unique views the input as `len` slices along an axis (single elements when flattened).
+template <typename T>
+struct SliceView {
+  const T* data;
+  AxisView v;
+  // Lexicographic order of slices p and q; -1, 0 or 1.
+  int compare(int64_t p, int64_t q) const {
+    for (int64_t o = 0; o < v.outer; ++o) {
+      for (int64_t i = 0; i < v.inner; ++i) {
+        const T a = data[(o * v.len + p) * v.inner + i], b = data[(o * v.len + q) * v.inner + i];
+        if (value_less(a, b)) return -1;
+        if (value_less(b, a)) return 1;
+      }
+    }
+    return 0;
+  }
+};
+
+// Groups equal slices. Returns the first index of each unique slice, in output order, and
+// fills `inverse` with each slice's position in that order.
+template <typename T>
+std::vector<int64_t> unique_groups(const SliceView<T>& s, bool sorted, std::vector<int64_t>& inverse) {
+  std::vector<int64_t> order(static_cast<size_t>(s.v.len));
+  std::iota(order.begin(), order.end(), int64_t{0});
+  std::stable_sort(order.begin(), order.end(), [&](int64_t p, int64_t q) { return s.compare(p, q) < 0; });
+  std::vector<int64_t> firsts;  // stable sort: the first member of a run is the first occurrence
+  std::vector<int64_t> group_of(order.size());
+  for (size_t j = 0; j < order.size(); ++j) {
+    if (j == 0 || s.compare(order[j - 1], order[j]) != 0) firsts.push_back(order[j]);
+    group_of[static_cast<size_t>(order[j])] = static_cast<int64_t>(firsts.size()) - 1;
+  }
+  std::vector<int64_t> rank(firsts.size());
+  std::iota(rank.begin(), rank.end(), int64_t{0});
+  if (!sorted) {
+    std::vector<int64_t> by_first(firsts.size());
+    std::iota(by_first.begin(), by_first.end(), int64_t{0});
+    std::sort(by_first.begin(), by_first.end(), [&](int64_t a, int64_t b) {
+      return firsts[static_cast<size_t>(a)] < firsts[static_cast<size_t>(b)];
+    });
+    std::vector<int64_t> reordered(firsts.size());
+    for (size_t r = 0; r < by_first.size(); ++r) {
+      reordered[r] = firsts[static_cast<size_t>(by_first[r])];
+      rank[static_cast<size_t>(by_first[r])] = static_cast<int64_t>(r);
+    }
+    firsts = std::move(reordered);
+  }
+  inverse.resize(order.size());
+  for (size_t j = 0; j < order.size(); ++j) inverse[j] = rank[static_cast<size_t>(group_of[j])];
+  return firsts;
+}
+
+Status write_int64_output(KernelContext& ctx, size_t i, const std::vector<int64_t>& v) {
+  if (i >= ctx.num_outputs()) return Status::ok();
+  EDGE_ASSIGN_OR_RETURN(Tensor * t, ctx.allocate_output(i, DType::kInt64, {static_cast<int64_t>(v.size())}));
+  std::copy(v.begin(), v.end(), t->mutable_data<int64_t>());
+  return Status::ok();
+}
+
+struct UniqueAttrs {
+  bool sorted = true;
+  std::optional<int64_t> axis;
+};
+
+Status unique(const UniqueAttrs& a, KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  Dims dims = a.axis ? x.dims() : Dims{x.num_elements()};
+  int64_t axis = 0;
+  if (a.axis) {
+    EDGE_ASSIGN_OR_RETURN(axis, normalize_axis(*a.axis, static_cast<int64_t>(x.rank())));
+  }
+  return dispatch<EDGE_NUMBER_TYPES, bool, std::string>(x.dtype(), "input 0", [&](auto tag) -> Status {
+    using T = decltype(tag);
+    const SliceView<T> s{x.data<T>(), axis_view(dims, axis)};
+    std::vector<int64_t> inverse;
+    const std::vector<int64_t> firsts = unique_groups(s, a.sorted, inverse);
+    std::vector<int64_t> counts(firsts.size(), 0);
+    for (int64_t g : inverse) ++counts[static_cast<size_t>(g)];
+    dims[static_cast<size_t>(axis)] = static_cast<int64_t>(firsts.size());
+    EDGE_ASSIGN_OR_RETURN(Tensor * y, ctx.allocate_output(0, x.dtype(), dims));
+    const int64_t u = static_cast<int64_t>(firsts.size());
+    for (int64_t o = 0; o < s.v.outer; ++o) {
+      for (int64_t g = 0; g < u; ++g) {
+        for (int64_t i = 0; i < s.v.inner; ++i) {
+          y->mutable_data<T>()[(o * u + g) * s.v.inner + i] =
+              s.data[(o * s.v.len + firsts[static_cast<size_t>(g)]) * s.v.inner + i];
+        }
+      }
+    }
+    EDGE_RETURN_IF_ERROR(write_int64_output(ctx, 1, firsts));
+    EDGE_RETURN_IF_ERROR(write_int64_output(ctx, 2, inverse));
+    return write_int64_output(ctx, 3, counts);
+  });
+}
+
+Result<std::unique_ptr<Kernel>> make_unique(const Node& node) {
+  EDGE_RETURN_IF_ERROR(check_arity(node, 1, 1));
+  UniqueAttrs a;
+  EDGE_ASSIGN_OR_RETURN(int64_t sorted, node.attr_int("sorted", 1));
+  a.sorted = sorted != 0;
+  if (node.has_attr("axis")) {
+    EDGE_ASSIGN_OR_RETURN(int64_t axis, node.attr_int("axis"));
+    a.axis = axis;
+  }
+  return make_kernel(a, unique);
+}
+
 }  // namespace
 
 std::vector<KernelEntry> misc_kernels() {
@@ -262,6 +411,11 @@ std::vector<KernelEntry> misc_kernels() {
          EDGE_RETURN_IF_ERROR(check_arity(node, 1, 1));
          return make_kernel(nonzero);
        }},
+      {"Det", EDGE_FACTORY {
+         EDGE_RETURN_IF_ERROR(check_arity(node, 1, 1));
+         return make_kernel(det);
+       }},
+      {"Unique", make_unique},
   };
 }
 
