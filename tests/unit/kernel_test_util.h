@@ -21,10 +21,10 @@ inline Attribute floats_attr(std::vector<float> v) { Attribute a; a.kind = AttrK
 struct NodeSpec {
   std::string op_type;
   std::vector<Tensor> inputs;  // an undefined Tensor() marks an omitted optional input
-  std::map<std::string, Attribute> attributes;
+  std::map<std::string, Attribute> attributes{};
   size_t num_outputs = 1;
   int64_t opset = 17;
-  std::string domain;
+  std::string domain{};
 };
 
 // Prepares and runs the node; returns its outputs or the kernel's error.

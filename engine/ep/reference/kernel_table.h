@@ -42,7 +42,8 @@ std::vector<KernelEntry> shape_kernels();         // Reshape, Transpose, Squeeze
 std::vector<KernelEntry> gather_kernels();        // Gather*, Scatter*
 std::vector<KernelEntry> generator_kernels();     // Range, ConstantOfShape, EyeLike, OneHot, ...
 std::vector<KernelEntry> resize_kernels();        // Resize, Upsample
-std::vector<KernelEntry> misc_kernels();          // Cast, CumSum, TopK, NonZero, quantization, ...
+std::vector<KernelEntry> misc_kernels();          // Cast, CumSum, TopK, NonZero, ...
+std::vector<KernelEntry> quantize_kernels();      // QuantizeLinear, DequantizeLinear
 
 // All entries, concatenated from the families above.
 const std::vector<KernelEntry>& all_kernels();
