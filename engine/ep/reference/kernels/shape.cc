@@ -163,7 +163,10 @@ Result<Dims> concat_dims(const KernelContext& ctx, int64_t axis) {
                                         dims_to_string(first.dims()), " outside axis ", axis));
       }
     }
-    dims[static_cast<size_t>(axis)] += t.dim(static_cast<size_t>(axis));
+    int64_t& total = dims[static_cast<size_t>(axis)];
+    if (__builtin_add_overflow(total, t.dim(static_cast<size_t>(axis)), &total)) {
+      return resource_exhausted("concatenated axis size overflows");
+    }
   }
   return dims;
 }
