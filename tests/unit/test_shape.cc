@@ -92,6 +92,7 @@ TEST(Shape, SplitEqualExplicitAndCeil) {
   EXPECT_EQ(values<float>((*out)[1]), (F{2, 3, 4}));
   expect_error(spec("Split", {iota_f({5})}, {}, 13, 2), "equal parts");
   expect_error(spec("Split", {iota_f({5}), ints({2, 2})}, {}, 13, 2), "sum to");
+  expect_error(spec("Split", {iota_f({5}), ints({4, 4})}, {}, 13, 2), "exceed");
   out = run_node(spec("Split", {iota_f({5})}, {{"num_outputs", int_attr(2)}}, 18, 2));
   ASSERT_TRUE(out.is_ok());
   EXPECT_EQ((*out)[0].dims(), (Dims{3}));
@@ -110,7 +111,8 @@ TEST(Shape, SliceNegativeStepAndClamping) {
   EXPECT_EQ(values<float>(y), (F{9}));
   y = run_ok(spec("Slice", {iota_f({5}), ints({3}), ints({1})}));
   EXPECT_EQ(y.dims(), (Dims{0}));
-  y = run_ok(spec("Slice", {iota_f({2, 3})}, {{"starts", ints_attr({1})}, {"ends", ints_attr({3})}, {"axes", ints_attr({1})}}, 9));
+  y = run_ok(spec("Slice", {iota_f({2, 3})},
+                  {{"starts", ints_attr({1})}, {"ends", ints_attr({3})}, {"axes", ints_attr({1})}}, 9));
   EXPECT_EQ(values<float>(y), (F{1, 2, 4, 5}));
   expect_error(spec("Slice", {iota_f({5}), ints({0}), ints({5}), ints({0}), ints({0})}), "must not contain 0");
   expect_error(spec("Slice", {iota_f({5}), ints({0}), ints({5}), ints({1})}), "out of range");

@@ -100,10 +100,12 @@ Result<std::vector<int64_t>> tuple_offsets(const Tensor& data, const Tensor& ind
   }
   const auto m = static_cast<size_t>(ind.dim(q - 1));
   if (m < 1 || m > data.rank() - batch_dims) {
-    return invalid_argument(str_cat("indices (input 1) tuples of length ", m, " do not fit data of rank ", data.rank()));
+    return invalid_argument(
+        str_cat("indices (input 1) tuples of length ", m, " do not fit data of rank ", data.rank()));
   }
   for (size_t d = 0; d < batch_dims; ++d) {
-    if (ind.dim(d) != data.dim(d)) return invalid_argument(str_cat("batch dimension ", d, " differs between data and indices"));
+    if (ind.dim(d) != data.dim(d))
+      return invalid_argument(str_cat("batch dimension ", d, " differs between data and indices"));
   }
   EDGE_ASSIGN_OR_RETURN(std::vector<int64_t> idx, read_index_input(ind, kIndices));
   const std::vector<int64_t> strides = contiguous_strides(data.dims());
@@ -241,7 +243,8 @@ Result<std::unique_ptr<Kernel>> make_scatter_nd(const Node& node) {
 Status run_compress(std::optional<int64_t> axis, KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
   const Tensor& cond = ctx.input(1);
-  if (cond.dtype() != DType::kBool || cond.rank() != 1) return invalid_argument("condition (input 1) must be a 1-D bool tensor");
+  if (cond.dtype() != DType::kBool || cond.rank() != 1)
+    return invalid_argument("condition (input 1) must be a 1-D bool tensor");
   const Tensor flat = axis ? x : x.reshaped({x.num_elements()});
   EDGE_ASSIGN_OR_RETURN(int64_t a, normalize_axis(axis.value_or(0), static_cast<int64_t>(flat.rank())));
   const auto ax = static_cast<size_t>(a);
@@ -249,7 +252,8 @@ Status run_compress(std::optional<int64_t> axis, KernelContext& ctx) {
   std::vector<int64_t> keep;
   for (int64_t i = 0; i < cond.num_elements(); ++i) {
     if (!cond.data<bool>()[i]) continue;
-    if (i >= dim) return invalid_argument(str_cat("condition (input 1) selects index ", i, " beyond the axis size ", dim));
+    if (i >= dim)
+      return invalid_argument(str_cat("condition (input 1) selects index ", i, " beyond the axis size ", dim));
     keep.push_back(i);
   }
   Dims dims = flat.dims();

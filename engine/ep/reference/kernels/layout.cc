@@ -61,7 +61,8 @@ Result<std::unique_ptr<Kernel>> make_tile(const Node& node) {
     const Tensor& x = ctx.input(0);
     EDGE_ASSIGN_OR_RETURN(std::vector<int64_t> reps, read_index_input(ctx.input(1), "repeats (input 1)"));
     if (reps.size() != x.rank()) {
-      return invalid_argument(str_cat("repeats (input 1) has ", reps.size(), " entries for an input of rank ", x.rank()));
+      return invalid_argument(
+          str_cat("repeats (input 1) has ", reps.size(), " entries for an input of rank ", x.rank()));
     }
     const std::vector<int64_t> in_strides = contiguous_strides(x.dims());
     Dims dims, view;
@@ -155,7 +156,8 @@ Status run_pad(const PadState& st, KernelContext& ctx) {
     const int64_t before = pads[i], after = pads[i + x.rank()];
     if (__builtin_add_overflow(x.dim(i), before, &dims[i]) || __builtin_add_overflow(dims[i], after, &dims[i]) ||
         dims[i] < 0) {
-      return invalid_argument(str_cat("pads ", dims_to_string(pads), " are invalid for shape ", dims_to_string(x.dims())));
+      return invalid_argument(
+          str_cat("pads ", dims_to_string(pads), " are invalid for shape ", dims_to_string(x.dims())));
     }
     if (st.mode != PadMode::kConstant && x.dim(i) == 0 && dims[i] > 0) {
       return invalid_argument(str_cat("cannot pad the empty axis ", i, " in a non-constant mode"));
@@ -237,8 +239,8 @@ Result<std::unique_ptr<Kernel>> make_depth_to_space(const Node& node) {
     const auto [bs, crd] = st;
     const Tensor& x = ctx.input(0);
     if (x.rank() != 4 || x.dim(1) % (bs * bs) != 0) {
-      return invalid_argument(str_cat("input 0 of shape ", dims_to_string(x.dims()), " is not [N, C, H, W] with C divisible by ",
-                                      bs * bs));
+      return invalid_argument(
+          str_cat("input 0 of shape ", dims_to_string(x.dims()), " is not [N, C, H, W] with C divisible by ", bs * bs));
     }
     const int64_t n = x.dim(0), c = x.dim(1) / (bs * bs), h = x.dim(2), w = x.dim(3);
     Dims out = {n, c, 0, 0};

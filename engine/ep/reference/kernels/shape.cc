@@ -203,13 +203,15 @@ Result<std::unique_ptr<Kernel>> make_concat(const Node& node) {
 Result<std::vector<int64_t>> split_sizes(std::optional<std::vector<int64_t>> split, int64_t dim, size_t outputs,
                                          bool ceil_chunks) {
   const auto n = static_cast<int64_t>(outputs);
+  if (split && split->empty()) split.reset();  // an empty split input means "not given"
   if (!split) {
     if (ceil_chunks) {
       const int64_t chunk = (dim + n - 1) / n;
       split = std::vector<int64_t>(outputs, chunk);
       split->back() = dim - chunk * (n - 1);
     } else {
-      if (dim % n != 0) return invalid_argument(str_cat("axis of size ", dim, " cannot be split into ", n, " equal parts"));
+      if (dim % n != 0)
+        return invalid_argument(str_cat("axis of size ", dim, " cannot be split into ", n, " equal parts"));
       split = std::vector<int64_t>(outputs, dim / n);
     }
   }
@@ -218,7 +220,9 @@ Result<std::vector<int64_t>> split_sizes(std::optional<std::vector<int64_t>> spl
   }
   int64_t sum = 0;
   for (int64_t v : *split) {
-    if (v < 0 || v > dim) return invalid_argument(str_cat("split has invalid size ", v));
+    // Checked against the remainder so that the running sum cannot overflow.
+    if (v < 0 || v > dim - sum)
+      return invalid_argument(str_cat("split sizes ", dims_to_string(*split), " exceed the axis size ", dim));
     sum += v;
   }
   if (sum != dim) return invalid_argument(str_cat("split sizes sum to ", sum, ", the axis has ", dim));
