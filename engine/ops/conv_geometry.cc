@@ -84,6 +84,7 @@ void split_pads(WindowGeometry& g, size_t i, int64_t total, bool extra_at_end) {
 }
 
 Status check_output(const WindowGeometry& g) {
+  if (!checked_num_elements(g.output).is_ok()) return invalid_argument("output spatial dims are too large");
   for (size_t i = 0; i < g.output.size(); ++i) {
     if (g.output[i] < 1) {
       return invalid_argument(str_cat("output spatial dim ", i, " would be ", g.output[i],

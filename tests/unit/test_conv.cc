@@ -139,6 +139,11 @@ TEST(Conv, MalformedNodesAreRejected) {
   expect_error(spec("Conv", {x, w, Tensor::from_vector<float>({3}, {1, 2, 3})}), "B");
   expect_error(spec("Conv", {Tensor::from_vector<float>({4, 3}, iota(12)), w}), "rank");
   expect_error(spec("Conv", {x, Tensor::from_vector<float>({2, 4, 2}, iota(16))}), "rank");
+  expect_error(spec("Conv", {Tensor::from_vector<float>({1, 0, 3, 3}, {}), Tensor::from_vector<float>({0, 0, 2, 2}, {})},
+                    {{"group", int_attr(int64_t{1} << 60)}}),
+               "exceeds");
+  // An empty tensor's other dims are unbounded by its size; products of them must not overflow.
+  expect_error(spec("Conv", {Tensor::from_vector<float>({0, int64_t{1} << 40, int64_t{1} << 40, 1}, {}), w}), "too many");
   expect_error(spec("ConvTranspose", {x, w}), "W dim 0");
   expect_error(spec("ConvTranspose", {x, Tensor::from_vector<float>({4, 1, 2, 2}, iota(16))},
                     {{"output_padding", ints_attr({1, 1})}}),

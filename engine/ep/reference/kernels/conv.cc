@@ -1,4 +1,5 @@
 // Conv and ConvTranspose: im2col / col2im per image and group around the shared gemm.
+#include <algorithm>
 #include <vector>
 
 #include "engine/ep/reference/kernel_table.h"
@@ -41,6 +42,8 @@ Result<ConvShape> common_shape(const ConvState& st, const Tensor& x, const Tenso
   if (w.rank() != x.rank()) {
     return invalid_argument(str_cat("input W must have the rank of X (", x.rank(), "), got rank ", w.rank()));
   }
+  EDGE_RETURN_IF_ERROR(check_dims_bounded(x, "input X"));
+  EDGE_RETURN_IF_ERROR(check_dims_bounded(w, "input W"));
   ConvShape s;
   s.batch = x.dim(0);
   s.in_channels = x.dim(1);
@@ -49,6 +52,9 @@ Result<ConvShape> common_shape(const ConvState& st, const Tensor& x, const Tenso
   kernel.assign(w.dims().begin() + 2, w.dims().end());
   if (!st.attrs.kernel_shape.empty() && st.attrs.kernel_shape != kernel) {
     return invalid_argument("kernel_shape attribute does not match the spatial dims of W");
+  }
+  if (s.group > std::max<int64_t>(s.in_channels, 1)) {
+    return invalid_argument(str_cat("group ", s.group, " exceeds X's channel count ", s.in_channels));
   }
   if (s.in_channels % s.group != 0) {
     return invalid_argument(str_cat("X has ", s.in_channels, " channels, not divisible by group ", s.group));
@@ -88,6 +94,7 @@ Result<ConvShape> conv_transpose_shape(const ConvState& st, const Tensor& x, con
   if (w.dim(0) != s.in_channels) {
     return invalid_argument(str_cat("W dim 0 is ", w.dim(0), ", expected X's channel count ", s.in_channels));
   }
+  if (w.dim(1) > (int64_t{1} << 40) / s.group) return invalid_argument("W dim 1 times group is too large");
   s.out_channels = w.dim(1) * s.group;
   EDGE_RETURN_IF_ERROR(check_bias(b, s.out_channels));
   EDGE_ASSIGN_OR_RETURN(s.geo, transpose_geometry(st.attrs, kernel, s.in_spatial));

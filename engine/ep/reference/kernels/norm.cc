@@ -35,6 +35,7 @@ struct BatchNormState {
 template <typename T>
 Status run_batch_norm(const BatchNormState& st, KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
+  EDGE_RETURN_IF_ERROR(check_dims_bounded(x, "input X"));
   if (x.rank() < 2) return invalid_argument(str_cat("input X must have rank >= 2 (N, C, ...), got rank ", x.rank()));
   const int64_t batch = x.dim(0);
   const int64_t inner = product(x.dims().begin() + 2, x.dims().end());
@@ -107,6 +108,7 @@ std::pair<double, double> moments(const T* v, int64_t n, double epsilon) {
 template <typename T>
 Status run_instance_norm(float epsilon, KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
+  EDGE_RETURN_IF_ERROR(check_dims_bounded(x, "input X"));
   if (x.rank() < 3) return invalid_argument(str_cat("input X must have rank >= 3 (N, C, spatial...), got rank ", x.rank()));
   const int64_t channels = x.dim(1);
   for (size_t i : {size_t{1}, size_t{2}}) {
@@ -163,6 +165,7 @@ Result<std::vector<int64_t>> param_offsets(const Tensor& p, const Dims& norm_dim
 template <typename T, typename U>
 Status run_layer_norm_typed(const LayerNormState& st, int64_t axis, KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
+  EDGE_RETURN_IF_ERROR(check_dims_bounded(x, "input X"));
   const Dims norm_dims(x.dims().begin() + axis, x.dims().end());
   const int64_t cols = product(norm_dims.begin(), norm_dims.end());
   const int64_t rows = product(x.dims().begin(), x.dims().begin() + axis);
@@ -240,6 +243,7 @@ struct LrnState {
 template <typename T>
 Status run_lrn(const LrnState& st, KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
+  EDGE_RETURN_IF_ERROR(check_dims_bounded(x, "input X"));
   if (x.rank() < 2) return invalid_argument(str_cat("input X must have rank >= 2 (N, C, ...), got rank ", x.rank()));
   EDGE_ASSIGN_OR_RETURN(Tensor * y, ctx.allocate_output(0, x.dtype(), x.dims()));
   const int64_t channels = x.dim(1);
@@ -286,6 +290,7 @@ Result<std::unique_ptr<Kernel>> make_lrn(const Node& node) {
 template <typename T>
 Status run_mvn(const std::vector<int64_t>& raw_axes, KernelContext& ctx) {
   const Tensor& x = ctx.input(0);
+  EDGE_RETURN_IF_ERROR(check_dims_bounded(x, "input X"));
   EDGE_ASSIGN_OR_RETURN(std::vector<int64_t> axes, normalize_axes(raw_axes, static_cast<int64_t>(x.rank())));
   Dims stat_dims = x.dims();
   for (int64_t a : axes) stat_dims[static_cast<size_t>(a)] = 1;

@@ -34,6 +34,7 @@ Result<PoolShape> pool_shape(const Tensor& x, size_t min_rank) {
   if (x.rank() < min_rank) {
     return invalid_argument(str_cat("input X must have rank >= ", min_rank, " (N, C, spatial...), got rank ", x.rank()));
   }
+  EDGE_RETURN_IF_ERROR(check_dims_bounded(x, "input X"));
   PoolShape s;
   s.planes = x.dim(0) * x.dim(1);
   s.in_spatial.assign(x.dims().begin() + 2, x.dims().end());
