@@ -16,6 +16,13 @@ Status check_arity(const Node& node, size_t n_required, size_t n_max, size_t n_o
   return Status::ok();
 }
 
+Status check_dims_bounded(const Tensor& t, const char* what) {
+  Dims dims = t.dims();
+  for (int64_t& d : dims) d = d == 0 ? 1 : d;
+  if (!checked_num_elements(dims).is_ok()) return invalid_argument(str_cat(what, " has too many elements in its dims"));
+  return Status::ok();
+}
+
 Status check_same_dtype(const KernelContext& ctx, size_t a, size_t b) {
   if (ctx.input(a).dtype() != ctx.input(b).dtype()) {
     return invalid_argument(str_cat("inputs ", a, " and ", b, " have different types (", dtype_name(ctx.input(a).dtype()),

@@ -30,6 +30,9 @@ Status dispatch(DType t, const char* what, F&& f) {
 // Prepare-time arity check: inputs [0, n_required) present, at most n_max inputs, and at least
 // n_outputs outputs declared.
 Status check_arity(const Node& node, size_t n_required, size_t n_max, size_t n_outputs = 1);
+// Fails when the product of a tensor's non-zero dims is huge: an empty tensor's other dims are
+// not bounded by its (zero) size, and kernels multiply subsets of them.
+Status check_dims_bounded(const Tensor& t, const char* what);
 // Requires two inputs to share a dtype.
 Status check_same_dtype(const KernelContext& ctx, size_t a, size_t b);
 
