@@ -86,6 +86,27 @@ Result<Attribute> convert_attribute(const onnx::AttributeProto& ap, ImportContex
   return a;
 }
 
+// An ai.onnx op with no schema at its opset is not a valid model (unlike a valid op that no
+// provider implements, which is reported when kernels are chosen). Models older than opset 7
+// are accepted node by node when the op's definition has not changed since: such a node then
+// runs with its opset-7 semantics.
+Status check_onnx_schema(Node& node) {
+  const auto* schema = onnx::OpSchemaRegistry::Schema(node.op_type, static_cast<int>(node.opset), "");
+  if (schema == nullptr) {
+    return invalid_argument(str_cat(node.describe(), ": unknown operator '", node.op_type,
+                                    "' in domain ai.onnx at opset ", node.opset));
+  }
+  if (node.opset >= kMinOnnxOpset) return Status::ok();
+  const auto* current = onnx::OpSchemaRegistry::Schema(node.op_type, static_cast<int>(kMinOnnxOpset), "");
+  if (current == nullptr || current->since_version() != schema->since_version()) {
+    return unimplemented(str_cat(node.describe(), ": this version of '", node.op_type, "' (since opset ",
+                                 schema->since_version(), ") predates the supported opsets ", kMinOnnxOpset, " to ",
+                                 kMaxOnnxOpset));
+  }
+  node.opset = kMinOnnxOpset;
+  return Status::ok();
+}
+
 Status convert_node(const onnx::NodeProto& np, size_t position, Graph& g, ImportContext& ctx, int depth) {
   auto node = std::make_unique<Node>();
   node->op_type = np.op_type();
@@ -96,12 +117,7 @@ Status convert_node(const onnx::NodeProto& np, size_t position, Graph& g, Import
     return invalid_argument(str_cat(node->describe(), ": domain '", np.domain(), "' is not in the model's opset_import"));
   }
   node->opset = opset->second;
-  // An ai.onnx op with no schema at this opset is not a valid model (unlike a valid op that a
-  // provider does not implement, which is reported when kernels are chosen).
-  if (node->domain.empty() && onnx::OpSchemaRegistry::Schema(node->op_type, static_cast<int>(node->opset), "") == nullptr) {
-    return invalid_argument(str_cat(node->describe(), ": unknown operator '", node->op_type,
-                                    "' in domain ai.onnx at opset ", node->opset));
-  }
+  if (node->domain.empty()) EDGE_RETURN_IF_ERROR(check_onnx_schema(*node));
   for (const auto& in : np.input()) node->inputs.push_back(in.empty() ? nullptr : g.value(in));
   for (const auto& out : np.output()) node->outputs.push_back(out.empty() ? nullptr : g.value(out));
   for (const auto& ap : np.attribute()) {
@@ -166,7 +182,7 @@ Status read_opsets(const onnx::ModelProto& mp, std::map<std::string, int64_t>& o
   }
   if (mp.opset_import_size() == 0) opsets[""] = 1;  // IR v2 models; rejected below
   auto onnx_opset = opsets.find("");
-  if (onnx_opset != opsets.end() && (onnx_opset->second < kMinOnnxOpset || onnx_opset->second > kMaxOnnxOpset)) {
+  if (onnx_opset != opsets.end() && (onnx_opset->second < 1 || onnx_opset->second > kMaxOnnxOpset)) {
     return unimplemented(str_cat("ai.onnx opset ", onnx_opset->second, " is not supported (supported: ",
                                  kMinOnnxOpset, " to ", kMaxOnnxOpset, ")"));
   }

@@ -4,7 +4,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 
 #include "common/strings.h"
 #include "engine/onnx/tensor_proto.h"
@@ -29,6 +28,38 @@ Result<DType> npy_dtype(const std::string& descr) {
   return unimplemented(str_cat("npy dtype '", descr, "' is not supported"));
 }
 
+// The value text after `'key':` in a .npy header dict, up to the next top-level comma.
+std::string npy_header_field(const std::string& header, const std::string& key) {
+  const size_t k = header.find("'" + key + "'");
+  if (k == std::string::npos) return "";
+  size_t p = header.find(':', k);
+  if (p == std::string::npos) return "";
+  ++p;
+  while (p < header.size() && header[p] == ' ') ++p;
+  const size_t end = header[p] == '(' ? header.find(')', p) + 1 : header.find_first_of(",}", p);
+  return header.substr(p, end == std::string::npos ? std::string::npos : end - p);
+}
+
+Result<Dims> npy_shape(const std::string& text, const std::string& path) {
+  if (text.size() < 2 || text.front() != '(' || text.back() != ')') {
+    return invalid_argument(str_cat(path, ": .npy header has no valid 'shape'"));
+  }
+  Dims dims;
+  std::string digits;
+  for (char c : text.substr(1)) {
+    if (std::isdigit(static_cast<unsigned char>(c))) {
+      if (digits.size() > 17) return invalid_argument(str_cat(path, ": .npy dimension is too large"));
+      digits += c;
+    } else if (c == ',' || c == ')') {
+      if (!digits.empty()) dims.push_back(std::stoll(digits));
+      digits.clear();
+    } else if (c != ' ' && c != 'L') {
+      return invalid_argument(str_cat(path, ": .npy shape '", text, "' is not a tuple of sizes"));
+    }
+  }
+  return dims;
+}
+
 Result<NamedTensor> parse_npy(const std::string& bytes, const std::string& path) {
   if (bytes.size() < 10) return invalid_argument(str_cat(path, ": truncated .npy header"));
   const int major = static_cast<unsigned char>(bytes[6]);
@@ -44,26 +75,17 @@ Result<NamedTensor> parse_npy(const std::string& bytes, const std::string& path)
   } else {
     return unimplemented(str_cat(path, ": .npy version ", major, " is not supported"));
   }
-  if (header_start + header_len > bytes.size()) return invalid_argument(str_cat(path, ": truncated .npy header"));
+  if (header_len > bytes.size() - header_start) return invalid_argument(str_cat(path, ": truncated .npy header"));
   const std::string header = bytes.substr(header_start, header_len);
-  std::smatch m;
-  if (!std::regex_search(header, m, std::regex("'descr'\\s*:\\s*'([^']*)'"))) {
-    return invalid_argument(str_cat(path, ": .npy header has no 'descr'"));
+  std::string descr = npy_header_field(header, "descr");
+  if (descr.size() < 2 || descr.front() != '\'' || descr.back() != '\'') {
+    return invalid_argument(str_cat(path, ": .npy header has no valid 'descr'"));
   }
-  EDGE_ASSIGN_OR_RETURN(DType dtype, npy_dtype(m[1]));
-  if (std::regex_search(header, std::regex("'fortran_order'\\s*:\\s*True"))) {
+  EDGE_ASSIGN_OR_RETURN(DType dtype, npy_dtype(descr.substr(1, descr.size() - 2)));
+  if (npy_header_field(header, "fortran_order") == "True") {
     return unimplemented(str_cat(path, ": Fortran-order .npy arrays are not supported"));
   }
-  if (!std::regex_search(header, m, std::regex("'shape'\\s*:\\s*\\(([^)]*)\\)"))) {
-    return invalid_argument(str_cat(path, ": .npy header has no 'shape'"));
-  }
-  Dims dims;
-  const std::string shape = m[1];
-  const std::regex number("\\d+");
-  for (auto it = std::sregex_iterator(shape.begin(), shape.end(), number); it != std::sregex_iterator(); ++it) {
-    if (it->str().size() > 18) return invalid_argument(str_cat(path, ": .npy dimension ", it->str(), " is too large"));
-    dims.push_back(std::stoll(it->str()));
-  }
+  EDGE_ASSIGN_OR_RETURN(Dims dims, npy_shape(npy_header_field(header, "shape"), path));
   EDGE_ASSIGN_OR_RETURN(int64_t n, checked_num_elements(dims));
   const size_t data_start = header_start + header_len;
   const size_t need = static_cast<size_t>(n) * dtype_size(dtype);

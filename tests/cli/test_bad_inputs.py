@@ -183,6 +183,20 @@ class BadInputs(unittest.TestCase):
         x = self.write("x.pb", b"\xff\xfe garbage")
         self.expect_error(["x.pb"], *self.run_model(model, x))
 
+    def test_npy_input_runs(self):
+        model = self.save_model(relu_model())
+        np.save(self.path("x.npy"), np.array([[-1, 0, 2]], np.float32))
+        proc, _ = self.edgeserve(*self.run_model(model, self.path("x.npy")))
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        np.testing.assert_array_equal(numpy_helper.to_array(onnx.load_tensor(self.path("out/output_0.pb"))), [[0, 0, 2]])
+
+    def test_truncated_npy(self):
+        model = self.save_model(relu_model())
+        np.save(self.path("x.npy"), np.ones((1, 3), np.float32))
+        with open(self.path("x.npy"), "rb") as f:
+            data = f.read()
+        self.expect_error(["x.npy", ".npy data has"], *self.run_model(model, self.write("x.npy", data[:-4])))
+
     def test_huge_output_is_refused(self):
         y = helper.make_tensor_value_info("y", TensorProto.FLOAT, None)
         graph = helper.make_graph([helper.make_node("ConstantOfShape", ["s"], ["y"], name="big")], "g", [], [y],
