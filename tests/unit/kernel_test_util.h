@@ -51,6 +51,34 @@ inline Result<std::vector<Tensor>> run_node(const NodeSpec& spec) {
   return out;
 }
 
+// Builds a NodeSpec with every field set.
+inline NodeSpec spec(std::string op, std::vector<Tensor> inputs, std::map<std::string, Attribute> attrs = {},
+                     size_t num_outputs = 1, int64_t opset = 17) {
+  NodeSpec s;
+  s.op_type = std::move(op);
+  s.inputs = std::move(inputs);
+  s.attributes = std::move(attrs);
+  s.num_outputs = num_outputs;
+  s.opset = opset;
+  return s;
+}
+
+// Runs a node that must succeed and returns one of its outputs.
+inline Tensor run_ok(const NodeSpec& s, size_t output = 0) {
+  auto out = run_node(s);
+  EXPECT_TRUE(out.is_ok()) << out.status().to_string();
+  return out.is_ok() ? (*out)[output] : Tensor();
+}
+
+// Each malformed node must fail with an error naming the problem, never crash.
+inline void expect_error(const NodeSpec& s, const std::string& fragment,
+                         StatusCode code = StatusCode::kInvalidArgument) {
+  auto out = run_node(s);
+  ASSERT_FALSE(out.is_ok()) << "expected an error mentioning " << fragment;
+  EXPECT_EQ(out.status().code(), code) << out.status().to_string();
+  EXPECT_NE(out.status().message().find(fragment), std::string::npos) << out.status().to_string();
+}
+
 template <typename T>
 std::vector<T> values(const Tensor& t) {
   return std::vector<T>(t.data<T>(), t.data<T>() + t.num_elements());

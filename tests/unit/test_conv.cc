@@ -6,14 +6,6 @@
 namespace edgeserve::testing {
 namespace {
 
-NodeSpec spec(std::string op, std::vector<Tensor> inputs, std::map<std::string, Attribute> attrs = {}) {
-  NodeSpec s;
-  s.op_type = std::move(op);
-  s.inputs = std::move(inputs);
-  s.attributes = std::move(attrs);
-  return s;
-}
-
 std::vector<float> iota(size_t n, float scale = 1.0f) {
   std::vector<float> v(n);
   for (size_t i = 0; i < n; ++i) v[i] = static_cast<float>(i % 7) * scale - 1.0f;
@@ -112,14 +104,6 @@ TEST(ConvTranspose, GroupsUseTheirOwnWeights) {
                            {{"group", int_attr(2)}}));
   ASSERT_TRUE(out.is_ok()) << out.status().to_string();
   EXPECT_EQ(values<float>((*out)[0]), (std::vector<float>{2, 3}));
-}
-
-// Each malformed node must fail with an error naming the problem, never crash.
-void expect_error(const NodeSpec& s, const std::string& needle) {
-  auto out = run_node(s);
-  ASSERT_FALSE(out.is_ok()) << "expected an error mentioning " << needle;
-  EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument) << out.status().to_string();
-  EXPECT_NE(out.status().message().find(needle), std::string::npos) << out.status().to_string();
 }
 
 TEST(Conv, MalformedNodesAreRejected) {

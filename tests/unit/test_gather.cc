@@ -9,17 +9,6 @@ namespace {
 using I64 = std::vector<int64_t>;
 using F = std::vector<float>;
 
-// Builds a NodeSpec with every field set (aggregate init would leave fields to warnings).
-NodeSpec spec(std::string op, std::vector<Tensor> inputs, std::map<std::string, Attribute> attrs = {},
-              int64_t opset = 17) {
-  NodeSpec s;
-  s.op_type = std::move(op);
-  s.inputs = std::move(inputs);
-  s.attributes = std::move(attrs);
-  s.opset = opset;
-  return s;
-}
-
 Tensor iota_f(const Dims& dims) {
   Tensor t = Tensor::allocate(DType::kFloat32, dims).value();
   for (int64_t i = 0; i < t.num_elements(); ++i) t.mutable_data<float>()[i] = static_cast<float>(i);
@@ -27,19 +16,6 @@ Tensor iota_f(const Dims& dims) {
 }
 
 Tensor idx(const Dims& dims, const I64& v) { return Tensor::from_vector<int64_t>(dims, v); }
-
-Tensor run_ok(const NodeSpec& s) {
-  auto out = run_node(s);
-  EXPECT_TRUE(out.is_ok()) << out.status().to_string();
-  return out.is_ok() ? (*out)[0] : Tensor();
-}
-
-void expect_error(const NodeSpec& s, const std::string& fragment) {
-  auto out = run_node(s);
-  ASSERT_FALSE(out.is_ok());
-  EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument) << out.status().to_string();
-  EXPECT_NE(out.status().message().find(fragment), std::string::npos) << out.status().to_string();
-}
 
 TEST(Gather, NegativeIndicesAndAxis) {
   Tensor y = run_ok(spec("Gather", {iota_f({2, 3}), idx({2}, {-1, 0})}, {{"axis", int_attr(1)}}));

@@ -7,16 +7,6 @@
 namespace edgeserve::testing {
 namespace {
 
-NodeSpec spec(std::string op, std::vector<Tensor> inputs, std::map<std::string, Attribute> attrs = {},
-              size_t num_outputs = 1) {
-  NodeSpec s;
-  s.op_type = std::move(op);
-  s.inputs = std::move(inputs);
-  s.attributes = std::move(attrs);
-  s.num_outputs = num_outputs;
-  return s;
-}
-
 Tensor vec(std::vector<float> v) { return Tensor::from_vector<float>({static_cast<int64_t>(v.size())}, v); }
 
 void expect_near(const std::vector<float>& got, const std::vector<float>& want) {
@@ -82,13 +72,6 @@ TEST(Mvn, NormalizesOverGivenAxes) {
                            {{"axes", ints_attr({1})}}));
   ASSERT_TRUE(out.is_ok()) << out.status().to_string();
   expect_near(values<float>((*out)[0]), {-1, 1, 0, 0});
-}
-
-void expect_error(const NodeSpec& s, const std::string& needle) {
-  auto out = run_node(s);
-  ASSERT_FALSE(out.is_ok()) << "expected an error mentioning " << needle;
-  EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument) << out.status().to_string();
-  EXPECT_NE(out.status().message().find(needle), std::string::npos) << out.status().to_string();
 }
 
 TEST(Norm, MalformedNodesAreRejected) {

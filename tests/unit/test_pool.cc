@@ -7,16 +7,6 @@
 namespace edgeserve::testing {
 namespace {
 
-NodeSpec spec(std::string op, std::vector<Tensor> inputs, std::map<std::string, Attribute> attrs = {},
-              size_t num_outputs = 1) {
-  NodeSpec s;
-  s.op_type = std::move(op);
-  s.inputs = std::move(inputs);
-  s.attributes = std::move(attrs);
-  s.num_outputs = num_outputs;
-  return s;
-}
-
 TEST(MaxPool, IndicesFollowStorageOrder) {
   const Tensor x = Tensor::from_vector<float>({1, 1, 2, 3}, {1, 2, 3, 4, 6, 5});
   auto row = run_node(spec("MaxPool", {x}, {{"kernel_shape", ints_attr({2, 1})}}, 2));
@@ -84,13 +74,6 @@ TEST(GlobalPool, ReducesEachPlane) {
   EXPECT_EQ(values<float>((*avg)[0]), (std::vector<float>{2, 0.5f}));
   EXPECT_EQ(values<float>((*max)[0]), (std::vector<float>{3, 4}));
   EXPECT_FLOAT_EQ(values<float>((*lp)[0])[1], 5.0f);
-}
-
-void expect_error(const NodeSpec& s, const std::string& needle) {
-  auto out = run_node(s);
-  ASSERT_FALSE(out.is_ok()) << "expected an error mentioning " << needle;
-  EXPECT_EQ(out.status().code(), StatusCode::kInvalidArgument) << out.status().to_string();
-  EXPECT_NE(out.status().message().find(needle), std::string::npos) << out.status().to_string();
 }
 
 TEST(Pool, MalformedNodesAreRejected) {

@@ -7,18 +7,6 @@
 namespace edgeserve::testing {
 namespace {
 
-// Builds a NodeSpec field by field (aggregate init would warn about omitted fields).
-NodeSpec spec(std::string op, std::vector<Tensor> in, std::map<std::string, Attribute> attrs = {}, size_t outputs = 1,
-              int64_t opset = 17) {
-  NodeSpec s;
-  s.op_type = std::move(op);
-  s.inputs = std::move(in);
-  s.attributes = std::move(attrs);
-  s.num_outputs = outputs;
-  s.opset = opset;
-  return s;
-}
-
 Tensor x23() { return Tensor::from_vector<float>({2, 3}, {1, 2, 3, 4, 5, 6}); }
 
 TEST(Reduce, SumAxesFromInputAtOpset13) {

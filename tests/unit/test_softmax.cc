@@ -6,18 +6,6 @@
 namespace edgeserve::testing {
 namespace {
 
-// Builds a NodeSpec field by field (aggregate init would warn about omitted fields).
-NodeSpec spec(std::string op, std::vector<Tensor> in, std::map<std::string, Attribute> attrs = {}, size_t outputs = 1,
-              int64_t opset = 17) {
-  NodeSpec s;
-  s.op_type = std::move(op);
-  s.inputs = std::move(in);
-  s.attributes = std::move(attrs);
-  s.num_outputs = outputs;
-  s.opset = opset;
-  return s;
-}
-
 TEST(Softmax, Opset13NormalizesOneAxis) {
   auto out = run_node(spec("Softmax", {Tensor::from_vector<float>({2, 2}, {0, 0, 1000, 1000})}, {}, 1, 13));
   ASSERT_TRUE(out.is_ok()) << out.status().to_string();
