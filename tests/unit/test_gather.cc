@@ -65,11 +65,11 @@ TEST(Scatter, ElementsReductions) {
   Tensor upd = Tensor::from_vector<float>({3}, {10, 20, 5});
   EXPECT_EQ(values<float>(run_ok(spec("ScatterElements", {data, ind, upd}, {{"reduction", string_attr("add")}}))),
             (F{31, 2, 8}));
-  EXPECT_EQ(values<float>(run_ok(spec("ScatterElements", {data, ind, upd}, {{"reduction", string_attr("min")}}, 18))),
+  EXPECT_EQ(values<float>(run_ok(spec("ScatterElements", {data, ind, upd}, {{"reduction", string_attr("min")}}, 1, 18))),
             (F{1, 2, 3}));
   EXPECT_EQ(values<float>(run_ok(spec("ScatterElements", {data, idx({1}, {1}), Tensor::from_vector<float>({1}, {9})}))),
             (F{1, 9, 3}));
-  EXPECT_EQ(values<float>(run_ok(spec("Scatter", {data, idx({1}, {2}), Tensor::from_vector<float>({1}, {7})}, {}, 9))),
+  EXPECT_EQ(values<float>(run_ok(spec("Scatter", {data, idx({1}, {2}), Tensor::from_vector<float>({1}, {7})}, {}, 1, 9))),
             (F{1, 2, 7}));
   expect_error(spec("ScatterElements", {data, idx({1}, {3}), Tensor::from_vector<float>({1}, {9})}), "value 3");
   expect_error(spec("ScatterElements", {data, ind, Tensor::from_vector<float>({1}, {9})}), "differs");

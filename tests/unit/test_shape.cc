@@ -26,7 +26,7 @@ TEST(Shape, ReshapeCopiesZeroAndInfersMinusOne) {
 }
 
 TEST(Shape, ReshapeAllowZeroKeepsZero) {
-  Tensor y = run_ok(spec("Reshape", {iota_f({0, 3}), ints({3, 0})}, {{"allowzero", int_attr(1)}}, 14));
+  Tensor y = run_ok(spec("Reshape", {iota_f({0, 3}), ints({3, 0})}, {{"allowzero", int_attr(1)}}, 1, 14));
   EXPECT_EQ(y.dims(), (Dims{3, 0}));
 }
 
@@ -46,10 +46,10 @@ TEST(Shape, FlattenAxisEqualToRank) {
 TEST(Shape, SqueezeAndUnsqueezeAcrossOpsets) {
   EXPECT_EQ(run_ok(spec("Squeeze", {iota_f({1, 3, 1})})).dims(), (Dims{3}));
   EXPECT_EQ(run_ok(spec("Squeeze", {iota_f({1, 3, 1}), ints({-1})})).dims(), (Dims{1, 3}));
-  EXPECT_EQ(run_ok(spec("Squeeze", {iota_f({1, 3})}, {{"axes", ints_attr({0})}}, 11)).dims(), (Dims{3}));
+  EXPECT_EQ(run_ok(spec("Squeeze", {iota_f({1, 3})}, {{"axes", ints_attr({0})}}, 1, 11)).dims(), (Dims{3}));
   expect_error(spec("Squeeze", {iota_f({1, 3}), ints({1})}), "cannot squeeze");
   EXPECT_EQ(run_ok(spec("Unsqueeze", {iota_f({3}), ints({0, -1})})).dims(), (Dims{1, 3, 1}));
-  EXPECT_EQ(run_ok(spec("Unsqueeze", {iota_f({3})}, {{"axes", ints_attr({1})}}, 11)).dims(), (Dims{3, 1}));
+  EXPECT_EQ(run_ok(spec("Unsqueeze", {iota_f({3})}, {{"axes", ints_attr({1})}}, 1, 11)).dims(), (Dims{3, 1}));
   expect_error(spec("Unsqueeze", {iota_f({3}), ints({0, 0})}), "repeated");
 }
 
@@ -62,17 +62,17 @@ TEST(Shape, ConcatStringsAndShapeMismatch) {
 }
 
 TEST(Shape, SplitEqualExplicitAndCeil) {
-  auto out = run_node(spec("Split", {iota_f({5}), ints({2, 3})}, {}, 13, 2));
+  auto out = run_node(spec("Split", {iota_f({5}), ints({2, 3})}, {}, 2, 13));
   ASSERT_TRUE(out.is_ok());
   EXPECT_EQ(values<float>((*out)[1]), (F{2, 3, 4}));
-  expect_error(spec("Split", {iota_f({5})}, {}, 13, 2), "equal parts");
-  expect_error(spec("Split", {iota_f({5}), ints({2, 2})}, {}, 13, 2), "sum to");
-  expect_error(spec("Split", {iota_f({5}), ints({4, 4})}, {}, 13, 2), "exceed");
-  out = run_node(spec("Split", {iota_f({5})}, {{"num_outputs", int_attr(2)}}, 18, 2));
+  expect_error(spec("Split", {iota_f({5})}, {}, 2, 13), "equal parts");
+  expect_error(spec("Split", {iota_f({5}), ints({2, 2})}, {}, 2, 13), "sum to");
+  expect_error(spec("Split", {iota_f({5}), ints({4, 4})}, {}, 2, 13), "exceed");
+  out = run_node(spec("Split", {iota_f({5})}, {{"num_outputs", int_attr(2)}}, 2, 18));
   ASSERT_TRUE(out.is_ok());
   EXPECT_EQ((*out)[0].dims(), (Dims{3}));
   EXPECT_EQ((*out)[1].dims(), (Dims{2}));
-  out = run_node(spec("Split", {iota_f({2, 2})}, {{"axis", int_attr(1)}, {"split", ints_attr({1, 1})}}, 11, 2));
+  out = run_node(spec("Split", {iota_f({2, 2})}, {{"axis", int_attr(1)}, {"split", ints_attr({1, 1})}}, 2, 11));
   ASSERT_TRUE(out.is_ok());
   EXPECT_EQ(values<float>((*out)[1]), (F{1, 3}));
 }
@@ -87,7 +87,7 @@ TEST(Shape, SliceNegativeStepAndClamping) {
   y = run_ok(spec("Slice", {iota_f({5}), ints({3}), ints({1})}));
   EXPECT_EQ(y.dims(), (Dims{0}));
   y = run_ok(spec("Slice", {iota_f({2, 3})},
-                  {{"starts", ints_attr({1})}, {"ends", ints_attr({3})}, {"axes", ints_attr({1})}}, 9));
+                  {{"starts", ints_attr({1})}, {"ends", ints_attr({3})}, {"axes", ints_attr({1})}}, 1, 9));
   EXPECT_EQ(values<float>(y), (F{1, 2, 4, 5}));
   expect_error(spec("Slice", {iota_f({5}), ints({0}), ints({5}), ints({0}), ints({0})}), "must not contain 0");
   expect_error(spec("Slice", {iota_f({5}), ints({0}), ints({5}), ints({1})}), "out of range");
@@ -115,7 +115,7 @@ TEST(Layout, PadModes) {
             (F{2, 1, 0, 1, 2, 1, 0}));
   EXPECT_EQ(values<float>(run_ok(spec("Pad", {x, ints({1, 1})}, {{"mode", string_attr("edge")}}))), (F{0, 0, 1, 2, 2}));
   EXPECT_EQ(values<float>(run_ok(spec("Pad", {x, ints({-1, 1}), Tensor::scalar<float>(9)}))), (F{1, 2, 9}));
-  EXPECT_EQ(values<float>(run_ok(spec("Pad", {x}, {{"pads", ints_attr({1, 0})}, {"value", float_attr(7)}}, 2))),
+  EXPECT_EQ(values<float>(run_ok(spec("Pad", {x}, {{"pads", ints_attr({1, 0})}, {"value", float_attr(7)}}, 1, 2))),
             (F{7, 0, 1, 2}));
   expect_error(spec("Pad", {x, ints({-4, 0})}), "invalid");
   expect_error(spec("Pad", {x, ints({1})}), "expected 2");
@@ -123,10 +123,10 @@ TEST(Layout, PadModes) {
 }
 
 TEST(Shape, ShapeSizeDropout) {
-  EXPECT_EQ(values<int64_t>(run_ok(spec("Shape", {iota_f({2, 3, 4})}, {{"start", int_attr(-2)}}, 15))), (I64{3, 4}));
-  EXPECT_EQ(values<int64_t>(run_ok(spec("Shape", {iota_f({2, 3})}, {{"start", int_attr(5)}}, 15))), I64{});
+  EXPECT_EQ(values<int64_t>(run_ok(spec("Shape", {iota_f({2, 3, 4})}, {{"start", int_attr(-2)}}, 1, 15))), (I64{3, 4}));
+  EXPECT_EQ(values<int64_t>(run_ok(spec("Shape", {iota_f({2, 3})}, {{"start", int_attr(5)}}, 1, 15))), I64{});
   EXPECT_EQ(values<int64_t>(run_ok(spec("Size", {iota_f({2, 3})}))), (I64{6}));
-  Tensor mask = run_ok(spec("Dropout", {iota_f({2})}, {}, 13, 2), 1);
+  Tensor mask = run_ok(spec("Dropout", {iota_f({2})}, {}, 2, 13), 1);
   EXPECT_EQ(values<bool>(mask), (std::vector<bool>{true, true}));
   expect_error(spec("Dropout", {iota_f({2}), Tensor::scalar<float>(0.5f), Tensor::scalar<bool>(true)}), "training_mode",
                StatusCode::kUnimplemented);
