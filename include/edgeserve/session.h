@@ -28,7 +28,9 @@ const char* provider_name(Provider p);
 
 struct SessionOptions {
   Provider provider = Provider::kReference;
-  int threads = 0;                                      // 0: the cores available to the process
+  // Intra-op threads; 0: the cores available to the process. The reference provider runs each
+  // kernel on the calling thread (it is the oracle); the cpu provider will use this.
+  int threads = 0;
   int64_t max_tensor_bytes = kDefaultMaxTensorBytes;    // per-tensor allocation bound
 };
 
