@@ -1,4 +1,4 @@
-// Default pass pipeline.
+// Pass pipeline per optimisation level.
 #include "engine/passes/pipeline.h"
 
 #include "engine/passes/constant_to_initializer.h"
@@ -6,9 +6,11 @@
 
 namespace edgeserve {
 
-Status run_default_passes(Graph& graph) {
+Status run_passes(Graph& graph, int level) {
   EDGE_RETURN_IF_ERROR(constant_to_initializer(graph));
-  EDGE_RETURN_IF_ERROR(eliminate_dead_nodes(graph));
+  if (level >= 1) {
+    EDGE_RETURN_IF_ERROR(eliminate_dead_nodes(graph));
+  }
   return graph.finalize();
 }
 

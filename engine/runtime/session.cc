@@ -49,11 +49,15 @@ Session::~Session() = default;
 
 static Result<std::unique_ptr<Session::Impl>> build_impl(Result<Model> model, const SessionOptions& options) {
   if (!model.is_ok()) return model.status();
+  if (options.optimization_level < 0 || options.optimization_level > kMaxOptimizationLevel) {
+    return invalid_argument(str_cat("optimization level ", options.optimization_level, " is out of range: expected 0..",
+                                    kMaxOptimizationLevel));
+  }
   auto impl = std::make_unique<Session::Impl>();
   impl->model = std::move(model).value();
   impl->options = options;
   Graph& graph = *impl->model.graph;
-  EDGE_RETURN_IF_ERROR(run_default_passes(graph));
+  EDGE_RETURN_IF_ERROR(run_passes(graph, options.optimization_level));
   std::vector<const ExecutionProvider*> providers = {&impl->reference};
   EDGE_ASSIGN_OR_RETURN(impl->plan, ExecutionPlan::create(impl->model.graph, providers, options.max_tensor_bytes));
   impl->inputs = describe(graph.inputs);
@@ -98,7 +102,7 @@ ModelSummary Session::summary() const { return summarize(impl_->model); }
 
 Result<ModelInfo> inspect_model(const std::string& path, Provider provider) {
   EDGE_ASSIGN_OR_RETURN(Model model, import_model_file(path));
-  EDGE_RETURN_IF_ERROR(run_default_passes(*model.graph).with_context(path));
+  EDGE_RETURN_IF_ERROR(run_passes(*model.graph, /*level=*/1).with_context(path));
   ModelInfo info;
   info.inputs = describe(model.graph->inputs);
   info.outputs = describe(model.graph->outputs);

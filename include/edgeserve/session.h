@@ -31,6 +31,8 @@ struct SessionOptions {
   // Intra-op threads; 0: the cores available to the process. The reference provider runs each
   // kernel on the calling thread (it is the oracle); the cpu provider will use this.
   int threads = 0;
+  // Graph optimisation level: 0 none, 1 basic (never changes results), 2 all (fusions, layouts).
+  int optimization_level = 2;
   int64_t max_tensor_bytes = kDefaultMaxTensorBytes;    // per-tensor allocation bound
 };
 
