@@ -102,10 +102,18 @@ Result<std::map<std::string, std::string>> read_skip_list(const std::string& pat
   return skips;
 }
 
+// How each case is run: the child's time limit and the options passed on to `edgeserve run`.
+struct RunOptions {
+  int timeout_s = 120;
+  std::vector<std::string> run_args;  // --provider P, --level L
+};
+
 // Runs `edgeserve run` in a child; returns "" on success or the child's first stderr line.
 std::string run_child(const std::string& model, const std::vector<std::string>& inputs, const std::string& out_dir,
-                      int timeout_s) {
+                      const RunOptions& opts) {
+  const int timeout_s = opts.timeout_s;
   std::vector<std::string> argv_s = {"edgeserve", "run", model, "--output-dir", out_dir};
+  argv_s.insert(argv_s.end(), opts.run_args.begin(), opts.run_args.end());
   for (const auto& in : inputs) {
     argv_s.push_back("--input");
     argv_s.push_back(in);
@@ -140,11 +148,11 @@ std::string run_child(const std::string& model, const std::vector<std::string>& 
   return line.empty() ? str_cat("exit code ", WEXITSTATUS(status)) : line;
 }
 
-std::string check_data_set(const Case& c, const std::string& data_dir, const Tolerance& tol, int timeout_s) {
+std::string check_data_set(const Case& c, const std::string& data_dir, const Tolerance& tol, const RunOptions& opts) {
   char tmpl[] = "/tmp/edgeserve-conf-XXXXXX";
   if (mkdtemp(tmpl) == nullptr) return "cannot create a temporary directory";
   const std::string out_dir = tmpl;
-  std::string problem = run_child(c.model, numbered_files(data_dir, "input_"), out_dir, timeout_s);
+  std::string problem = run_child(c.model, numbered_files(data_dir, "input_"), out_dir, opts);
   if (problem.empty()) {
     const auto expected = numbered_files(data_dir, "output_");
     const auto actual = numbered_files(out_dir, "output_");
@@ -171,11 +179,12 @@ std::string check_data_set(const Case& c, const std::string& data_dir, const Tol
 
 int cmd_conformance(int argc, char** argv) {
   auto args = parse_args(argc, argv, 2,
-                         {{"--case", "--skip-list", "--rtol", "--atol", "--range-tol", "--timeout-s"}, {"--verbose", "--help"}});
+                         {{"--case", "--skip-list", "--rtol", "--atol", "--range-tol", "--timeout-s", "--provider", "--level"},
+                          {"--verbose", "--help"}});
   if (!args.is_ok()) return fail("conformance", args.status().message(), 2);
   if (args->has("--help") || (args->positional.empty() && !args->has("--case"))) {
     std::fputs("usage: edgeserve conformance DIR... [--case MODEL=DATA_DIR] [--skip-list FILE] [--rtol R] "
-               "[--atol A] [--range-tol T] [--timeout-s S] [--verbose]\n",
+               "[--atol A] [--range-tol T] [--timeout-s S] [--provider P] [--level L] [--verbose]\n",
                args->has("--help") ? stdout : stderr);
     return args->has("--help") ? 0 : 2;
   }
@@ -188,6 +197,11 @@ int cmd_conformance(int argc, char** argv) {
     if (!st.is_ok()) return fail("conformance", st.message(), 2);
   }
   tol = Tolerance{*rtol, *atol, *range_tol};
+  RunOptions opts;
+  opts.timeout_s = static_cast<int>(*timeout);
+  for (const char* flag : {"--provider", "--level"}) {
+    if (args->has(flag)) opts.run_args.insert(opts.run_args.end(), {flag, args->get(flag)});
+  }
   auto cases = collect_cases(*args);
   if (!cases.is_ok()) return fail("conformance", cases.status().message(), 2);
   auto skips = read_skip_list(args->get("--skip-list"));
@@ -204,7 +218,7 @@ int cmd_conformance(int argc, char** argv) {
     }
     std::string problem = c.data_sets.empty() ? "no test_data_set_* directory" : "";
     for (const auto& ds : c.data_sets) {
-      if (problem.empty()) problem = check_data_set(c, ds, tol, static_cast<int>(*timeout));
+      if (problem.empty()) problem = check_data_set(c, ds, tol, opts);
     }
     if (problem.empty()) {
       ++passed;

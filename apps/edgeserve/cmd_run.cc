@@ -22,8 +22,8 @@ int fail(const char* cmd, const std::string& message, int code) {
 namespace {
 
 constexpr const char* kRunHelp =
-    "usage: edgeserve run MODEL --input FILE [--input FILE ...] --output-dir DIR [--provider reference] "
-    "[--threads N]\n"
+    "usage: edgeserve run MODEL --input FILE [--input FILE ...] --output-dir DIR [--provider cpu|reference] "
+    "[--threads N] [--level 0|1|2]\n"
     "  An input FILE is a serialized ONNX TensorProto (.pb) or a NumPy .npy file. It binds to the model input\n"
     "  named by the TensorProto, else to the next unbound input in declaration order. Outputs are written as\n"
     "  DIR/output_<i>.pb (TensorProto with name, dims, data_type, raw_data) in graph-output order.\n";
@@ -58,7 +58,7 @@ Result<std::vector<NamedTensor>> bind_files(const Session& session, const std::v
 }  // namespace
 
 int cmd_run(int argc, char** argv) {
-  auto args = parse_args(argc, argv, 2, {{"--input", "--output-dir", "--provider", "--threads"}, {"--help"}});
+  auto args = parse_args(argc, argv, 2, {{"--input", "--output-dir", "--provider", "--threads", "--level"}, {"--help"}});
   if (!args.is_ok()) return fail("run", args.status().message(), 2);
   if (args->has("--help")) {
     std::fputs(kRunHelp, stdout);
@@ -70,11 +70,14 @@ int cmd_run(int argc, char** argv) {
   }
   SessionOptions options;
   if (!parse_provider(args->get("--provider", "reference"), &options.provider)) {
-    return fail("run", str_cat("unknown provider '", args->get("--provider"), "' (available: reference)"), 2);
+    return fail("run", str_cat("unknown provider '", args->get("--provider"), "' (available: cpu, reference)"), 2);
   }
   auto threads = args->get_int("--threads", 0);
   if (!threads.is_ok() || *threads < 0) return fail("run", "--threads expects a non-negative integer", 2);
   options.threads = static_cast<int>(*threads);
+  auto level = args->get_int("--level", 2);
+  if (!level.is_ok() || *level < 0 || *level > 2) return fail("run", "--level expects 0, 1 or 2", 2);
+  options.optimization_level = static_cast<int>(*level);
 
   auto session = Session::load(args->positional[0], options);
   if (!session.is_ok()) return fail("run", session.status().message());

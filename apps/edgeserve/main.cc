@@ -10,7 +10,7 @@ namespace {
 constexpr const char* kUsage = R"(usage: edgeserve <command> [options]
 
 commands:
-  run MODEL --input FILE [--input FILE ...] --output-dir DIR [--provider reference] [--threads N]
+  run MODEL --input FILE [--input FILE ...] --output-dir DIR [--provider cpu|reference] [--threads N]
         run a model on .pb/.npy input tensors; writes DIR/output_<i>.pb in graph-output order
   info MODEL
         print inputs, outputs, opsets, op histogram, parameter count and unsupported ops

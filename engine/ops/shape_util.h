@@ -27,6 +27,9 @@ Result<int64_t> normalize_axis(int64_t axis, int64_t rank);
 // Same for a list; also rejects duplicates.
 Result<std::vector<int64_t>> normalize_axes(const std::vector<int64_t>& axes, int64_t rank);
 
+// Resolves a Reshape target: 0 copies the input dim (unless allow_zero), one -1 is inferred.
+Result<Dims> reshape_dims(const Dims& in, std::vector<int64_t> shape, bool allow_zero);
+
 // Reads an int32/int64 tensor (a shape, axes, starts...) as int64 values.
 Result<std::vector<int64_t>> read_int_values(const Tensor& t);
 // Reads a float/double/integer scalar or 1-element tensor as double.

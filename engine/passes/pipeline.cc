@@ -1,14 +1,19 @@
 // Pass pipeline per optimisation level.
 #include "engine/passes/pipeline.h"
 
+#include "engine/passes/constant_folding.h"
 #include "engine/passes/constant_to_initializer.h"
 #include "engine/passes/dead_node_elimination.h"
+#include "engine/passes/identity_elimination.h"
 
 namespace edgeserve {
 
-Status run_passes(Graph& graph, int level) {
+Status run_passes(Graph& graph, int level, const ExecutionProvider& evaluator) {
   EDGE_RETURN_IF_ERROR(constant_to_initializer(graph));
   if (level >= 1) {
+    EDGE_RETURN_IF_ERROR(eliminate_dead_nodes(graph));
+    EDGE_RETURN_IF_ERROR(eliminate_identities(graph));
+    EDGE_RETURN_IF_ERROR(fold_constants(graph, evaluator));
     EDGE_RETURN_IF_ERROR(eliminate_dead_nodes(graph));
   }
   return graph.finalize();

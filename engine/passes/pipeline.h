@@ -3,17 +3,19 @@
 #pragma once
 
 #include "common/status.h"
+#include "engine/ep/execution_provider.h"
 #include "engine/ir/graph.h"
 
 namespace edgeserve {
 
 // Optimisation levels, as in `--level N`:
 //   0  none: only the canonicalisation every later stage relies on (Constant -> initializer).
-//   1  basic: provider-independent rewrites that never change results (dead nodes, ...).
-//   2  all: fusions and layout choices for the fast providers (default).
+//   1  basic: rewrites that never change results: constant folding, Identity/Dropout and dead
+//      node elimination.
+//   2  all: fusions for the fast providers (default).
 inline constexpr int kMaxOptimizationLevel = 2;
 
-// Runs the passes of `level` (clamped to [0, kMaxOptimizationLevel]) and re-finalizes the graph.
-Status run_passes(Graph& graph, int level);
+// Runs the passes of `level` and re-finalizes the graph. `evaluator` runs constant folding.
+Status run_passes(Graph& graph, int level, const ExecutionProvider& evaluator);
 
 }  // namespace edgeserve

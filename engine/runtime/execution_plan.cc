@@ -7,30 +7,105 @@
 
 namespace edgeserve {
 
+namespace {
+
+const ExecutionProvider* choose_provider(const Node& node, const std::vector<const ExecutionProvider*>& providers) {
+  for (const ExecutionProvider* p : providers) {
+    if (p->supports(node)) return p;
+  }
+  return nullptr;
+}
+
+// Inputs: non-constant values read by the run but produced outside it, in first-use order.
+// Outputs: values produced by the run and read after it or returned by the graph.
+Subgraph describe_subgraph(const Graph& graph, const std::vector<const Node*>& nodes) {
+  Subgraph sg;
+  sg.nodes = nodes;
+  std::unordered_set<const Node*> inside(nodes.begin(), nodes.end());
+  std::unordered_set<const Value*> seen;
+  for (const Node* n : nodes) {
+    for (const Value* in : n->inputs) {
+      if (in == nullptr || in->constant || inside.count(in->producer) || !seen.insert(in).second) continue;
+      sg.inputs.push_back(in);
+    }
+  }
+  std::unordered_set<const Value*> graph_outputs(graph.outputs.begin(), graph.outputs.end());
+  for (const Node* n : nodes) {
+    for (const Value* out : n->outputs) {
+      if (out == nullptr) continue;
+      bool read_outside = graph_outputs.count(out) != 0;
+      for (const Node* c : out->consumers) read_outside = read_outside || !inside.count(c);
+      if (read_outside) sg.outputs.push_back(out);
+    }
+  }
+  return sg;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<ExecutionPlan>> ExecutionPlan::create(std::shared_ptr<const Graph> graph,
                                                               const std::vector<const ExecutionProvider*>& providers,
                                                               int64_t max_tensor_bytes) {
   std::unique_ptr<ExecutionPlan> plan(new ExecutionPlan());
   plan->graph_ = std::move(graph);
   plan->max_tensor_bytes_ = max_tensor_bytes;
+  // A run of consecutive nodes is contracted into one step; a contiguous stretch of a
+  // topological order can never form a cycle with the nodes outside it.
+  std::vector<const Node*> run;
+  const ExecutionProvider* run_provider = nullptr;
+  auto flush = [&]() -> Status {
+    if (run.empty()) return Status::ok();
+    Status st = plan->add_subgraph_step(run, *run_provider);
+    run.clear();
+    return st;
+  };
   for (const auto& node : plan->graph_->nodes()) {
-    const ExecutionProvider* chosen = nullptr;
-    for (const ExecutionProvider* p : providers) {
-      if (p->supports(*node)) {
-        chosen = p;
-        break;
-      }
-    }
+    const ExecutionProvider* chosen = choose_provider(*node, providers);
     if (chosen == nullptr) {
       return unimplemented(str_cat(node->describe(), ": operator '", node->op_type, "' of domain '",
                                    node->domain.empty() ? "ai.onnx" : node->domain, "' at opset ", node->opset,
                                    " is not supported"));
     }
-    EDGE_ASSIGN_OR_RETURN(auto kernel, chosen->create_kernel(*node));
-    plan->steps_.push_back(Step{node.get(), std::move(kernel), {}});
+    if (chosen != run_provider) EDGE_RETURN_IF_ERROR(flush());
+    if (chosen->compiles_subgraphs()) {
+      run.push_back(node.get());
+      run_provider = chosen;
+    } else {
+      run_provider = nullptr;
+      EDGE_RETURN_IF_ERROR(plan->add_node_step(*node, *chosen));
+    }
   }
+  EDGE_RETURN_IF_ERROR(flush());
   plan->plan_releases();
   return plan;
+}
+
+Status ExecutionPlan::add_node_step(const Node& node, const ExecutionProvider& provider) {
+  EDGE_ASSIGN_OR_RETURN(auto kernel, provider.create_kernel(node));
+  steps_.push_back(Step{&node, &provider, std::move(kernel), {}});
+  return Status::ok();
+}
+
+Status ExecutionPlan::add_subgraph_step(const std::vector<const Node*>& nodes, const ExecutionProvider& provider) {
+  Subgraph sg = describe_subgraph(*graph_, nodes);
+  auto synthetic = std::make_unique<Node>();
+  synthetic->name = str_cat(provider.name(), "_subgraph_", subgraph_nodes_.size(), " ('", nodes.front()->name,
+                            "' .. '", nodes.back()->name, "', ", nodes.size(), " nodes)");
+  synthetic->op_type = "Subgraph";
+  synthetic->domain = "edgeserve";
+  synthetic->opset = 1;
+  for (const Value* v : sg.inputs) synthetic->inputs.push_back(const_cast<Value*>(v));
+  for (const Value* v : sg.outputs) synthetic->outputs.push_back(const_cast<Value*>(v));
+  EDGE_ASSIGN_OR_RETURN(auto kernel, provider.compile_subgraph(sg));
+  steps_.push_back(Step{synthetic.get(), &provider, std::move(kernel), {}});
+  subgraph_nodes_.push_back(std::move(synthetic));
+  return Status::ok();
+}
+
+std::vector<std::string> ExecutionPlan::step_providers() const {
+  std::vector<std::string> names;
+  for (const Step& s : steps_) names.push_back(s.provider->name());
+  return names;
 }
 
 void ExecutionPlan::plan_releases() {

@@ -1,5 +1,6 @@
-// ExecutionPlan: the compiled form of a graph — one kernel per node in topological order, plus
-// the bookkeeping that lets a run free each intermediate tensor after its last use.
+// ExecutionPlan: the compiled form of a graph — kernels in topological order, each for one node
+// or for a subgraph a provider compiled as a unit, plus the bookkeeping that lets a run free each
+// intermediate tensor after its last use.
 // Built once at session creation; run() is const and keeps all per-run state on its own stack,
 // so concurrent runs are safe.
 #pragma once
@@ -15,7 +16,8 @@ namespace edgeserve {
 
 class ExecutionPlan {
  public:
-  // Chooses a kernel for every node from `providers` (first that supports it wins).
+  // Assigns every node to the first of `providers` that supports it; runs of consecutive nodes
+  // assigned to a provider that compiles subgraphs become one step.
   static Result<std::unique_ptr<ExecutionPlan>> create(std::shared_ptr<const Graph> graph,
                                                        const std::vector<const ExecutionProvider*>& providers,
                                                        int64_t max_tensor_bytes);
@@ -23,16 +25,23 @@ class ExecutionPlan {
   // Runs with tensors for graph->inputs (same order; already validated). Returns graph outputs.
   Result<std::vector<Tensor>> run(const std::vector<Tensor>& inputs) const;
 
+  // Provider name per step, in order ("cpu", "reference", ...), for `info` and tests.
+  std::vector<std::string> step_providers() const;
+
  private:
   struct Step {
-    const Node* node;
+    const Node* node;  // a graph node, or a synthetic node standing for a compiled subgraph
+    const ExecutionProvider* provider;
     std::unique_ptr<Kernel> kernel;
     std::vector<int> release_after;  // value indices whose last use is this step
   };
   ExecutionPlan() = default;
+  Status add_node_step(const Node& node, const ExecutionProvider& provider);
+  Status add_subgraph_step(const std::vector<const Node*>& nodes, const ExecutionProvider& provider);
   void plan_releases();
 
   std::shared_ptr<const Graph> graph_;
+  std::vector<std::unique_ptr<Node>> subgraph_nodes_;  // owns the synthetic nodes
   std::vector<Step> steps_;
   int64_t max_tensor_bytes_ = kDefaultMaxTensorBytes;
 };

@@ -2,6 +2,11 @@
 #include "edgeserve/session.h"
 
 #include "common/strings.h"
+#include <sched.h>
+
+#include <algorithm>
+
+#include "engine/ep/cpu/cpu_provider.h"
 #include "engine/ep/reference/reference_provider.h"
 #include "engine/onnx/model_import.h"
 #include "engine/passes/pipeline.h"
@@ -15,12 +20,17 @@ bool parse_provider(std::string_view name, Provider* out) {
     *out = Provider::kReference;
     return true;
   }
+  if (name == "cpu") {
+    *out = Provider::kCpu;
+    return true;
+  }
   return false;
 }
 
 const char* provider_name(Provider p) {
   switch (p) {
     case Provider::kReference: return "reference";
+    case Provider::kCpu: return "cpu";
   }
   return "unknown";
 }
@@ -29,12 +39,21 @@ struct Session::Impl {
   Model model;
   SessionOptions options;
   ReferenceProvider reference;
+  std::unique_ptr<CpuProvider> cpu;  // set when options.provider is kCpu
   std::unique_ptr<ExecutionPlan> plan;
   std::vector<TensorInfo> inputs;
   std::vector<TensorInfo> outputs;
 };
 
 namespace {
+
+// 0 means every core this process may run on.
+int resolve_threads(int requested) {
+  if (requested > 0) return requested;
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) return std::max(1, CPU_COUNT(&set));
+  return 1;
+}
 
 std::vector<TensorInfo> describe(const std::vector<Value*>& values) {
   std::vector<TensorInfo> out;
@@ -57,8 +76,12 @@ static Result<std::unique_ptr<Session::Impl>> build_impl(Result<Model> model, co
   impl->model = std::move(model).value();
   impl->options = options;
   Graph& graph = *impl->model.graph;
-  EDGE_RETURN_IF_ERROR(run_passes(graph, options.optimization_level));
+  EDGE_RETURN_IF_ERROR(run_passes(graph, options.optimization_level, impl->reference));
   std::vector<const ExecutionProvider*> providers = {&impl->reference};
+  if (options.provider == Provider::kCpu) {
+    impl->cpu = std::make_unique<CpuProvider>(resolve_threads(options.threads), options.max_tensor_bytes);
+    providers.insert(providers.begin(), impl->cpu.get());
+  }
   EDGE_ASSIGN_OR_RETURN(impl->plan, ExecutionPlan::create(impl->model.graph, providers, options.max_tensor_bytes));
   impl->inputs = describe(graph.inputs);
   impl->outputs = describe(graph.outputs);
@@ -102,13 +125,16 @@ ModelSummary Session::summary() const { return summarize(impl_->model); }
 
 Result<ModelInfo> inspect_model(const std::string& path, Provider provider) {
   EDGE_ASSIGN_OR_RETURN(Model model, import_model_file(path));
-  EDGE_RETURN_IF_ERROR(run_passes(*model.graph, /*level=*/1).with_context(path));
+  ReferenceProvider evaluator;
+  EDGE_RETURN_IF_ERROR(run_passes(*model.graph, /*level=*/1, evaluator).with_context(path));
   ModelInfo info;
   info.inputs = describe(model.graph->inputs);
   info.outputs = describe(model.graph->outputs);
   info.summary = summarize(model);
-  ReferenceProvider reference;
-  (void)provider;  // the reference provider is the only one so far
+  // Every provider falls back to the reference provider per node, so its coverage is what the
+  // model needs whatever the chosen provider.
+  const ReferenceProvider& reference = evaluator;
+  (void)provider;
   std::map<std::string, int> unsupported;
   for (const auto& n : model.graph->nodes()) {
     if (!reference.supports(*n)) ++unsupported[n->domain.empty() ? n->op_type : n->domain + "." + n->op_type];

@@ -20,16 +20,18 @@ namespace edgeserve {
 
 enum class Provider {
   kReference,  // plain loops for every op: the oracle and fallback
+  kCpu,        // oneDNN primitives in blocked layouts; unclaimed nodes fall back to reference
 };
 
-// Parses "reference"; returns false for an unknown name.
+// Parses "reference" or "cpu"; returns false for an unknown name.
 bool parse_provider(std::string_view name, Provider* out);
 const char* provider_name(Provider p);
 
 struct SessionOptions {
   Provider provider = Provider::kReference;
-  // Intra-op threads; 0: the cores available to the process. The reference provider runs each
-  // kernel on the calling thread (it is the oracle); the cpu provider will use this.
+  // Intra-op threads per run; 0: the cores available to the process. The reference provider
+  // runs each kernel on the calling thread (it is the oracle); the cpu provider uses this many
+  // OpenMP threads.
   int threads = 0;
   // Graph optimisation level: 0 none, 1 basic (never changes results), 2 all (fusions, layouts).
   int optimization_level = 2;

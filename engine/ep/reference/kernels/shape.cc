@@ -18,39 +18,6 @@ Result<std::optional<std::vector<int64_t>>> optional_ints(const KernelContext& c
   return std::optional<std::vector<int64_t>>(std::move(v));
 }
 
-// Resolves a Reshape target: 0 copies the input dim (unless allowzero), one -1 is inferred.
-Result<Dims> reshape_dims(const Dims& in, std::vector<int64_t> shape, bool allow_zero) {
-  int64_t infer = -1;
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (shape[i] == -1) {
-      if (infer >= 0) return invalid_argument("shape (input 1) has more than one -1");
-      infer = static_cast<int64_t>(i);
-    } else if (shape[i] < -1) {
-      return invalid_argument(str_cat("shape (input 1) has invalid dimension ", shape[i]));
-    } else if (shape[i] == 0 && !allow_zero) {
-      if (i >= in.size()) return invalid_argument(str_cat("shape (input 1) copies dim ", i, " beyond the input rank"));
-      shape[i] = in[i];
-    }
-  }
-  if (allow_zero && infer >= 0 && std::count(shape.begin(), shape.end(), 0) > 0) {
-    return invalid_argument("shape (input 1) mixes 0 and -1 with allowzero set");
-  }
-  EDGE_ASSIGN_OR_RETURN(int64_t total, checked_num_elements(in));
-  Dims known = shape;
-  if (infer >= 0) known[static_cast<size_t>(infer)] = 1;
-  EDGE_ASSIGN_OR_RETURN(int64_t product, checked_num_elements(known));
-  if (infer >= 0) {
-    if (product == 0 || total % product != 0) {
-      return invalid_argument(str_cat("cannot reshape ", dims_to_string(in), " to ", dims_to_string(shape)));
-    }
-    known[static_cast<size_t>(infer)] = total / product;
-  } else if (product != total) {
-    return invalid_argument(str_cat("cannot reshape ", dims_to_string(in), " (", total, " elements) to ",
-                                    dims_to_string(shape), " (", product, " elements)"));
-  }
-  return known;
-}
-
 Result<std::unique_ptr<Kernel>> make_reshape(const Node& node) {
   struct State { std::vector<int64_t> attr_shape; bool from_attr; bool allow_zero; };
   State s;

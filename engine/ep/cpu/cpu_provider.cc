@@ -1,0 +1,63 @@
+// Claims, and compilation of subgraphs into SubgraphKernels.
+#include "engine/ep/cpu/cpu_provider.h"
+
+#include "common/strings.h"
+#include "engine/ep/cpu/ops/op_table.h"
+#include "engine/ep/cpu/subgraph_kernel.h"
+
+namespace edgeserve {
+
+CpuProvider::CpuProvider(int threads, int64_t max_tensor_bytes)
+    : threads_(threads < 1 ? 1 : threads), max_tensor_bytes_(max_tensor_bytes) {}
+
+bool CpuProvider::supports(const Node& node) const {
+  // A node on constants only is constant folding's business (level >= 1), not a kernel's.
+  if (node.inputs.empty() || node.inputs[0] == nullptr || node.inputs[0]->constant) return false;
+  const cpu::CpuOp* op = cpu::find_cpu_op(node);
+  return op != nullptr && op->claims(node);
+}
+
+Result<std::unique_ptr<Kernel>> CpuProvider::create_kernel(const Node& node) const {
+  Subgraph sg;
+  sg.nodes = {&node};
+  for (const Value* in : node.inputs) {
+    if (in != nullptr && !in->constant) sg.inputs.push_back(in);
+  }
+  for (const Value* out : node.outputs) {
+    if (out != nullptr) sg.outputs.push_back(out);
+  }
+  return compile_subgraph(sg);
+}
+
+namespace {
+
+// The inputs' dims when every one is statically known.
+std::optional<std::vector<Dims>> static_input_dims(const Subgraph& sg) {
+  std::vector<Dims> all;
+  for (const Value* v : sg.inputs) {
+    if (!v->type.dims) return std::nullopt;
+    Dims dims;
+    for (const Dim& d : *v->type.dims) {
+      if (!d.is_known()) return std::nullopt;
+      dims.push_back(d.value);
+    }
+    all.push_back(std::move(dims));
+  }
+  return all;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Kernel>> CpuProvider::compile_subgraph(const Subgraph& subgraph) const {
+  for (const Value* v : subgraph.inputs) {
+    if (v->type.dtype != DType::kFloat32) {
+      return internal_error(str_cat("cpu subgraph input '", v->name, "' is ", dtype_name(v->type.dtype),
+                                    ", expected float32"));
+    }
+  }
+  auto kernel = std::make_unique<cpu::SubgraphKernel>(subgraph, threads_, max_tensor_bytes_);
+  if (auto dims = static_input_dims(subgraph)) EDGE_RETURN_IF_ERROR(kernel->precompile(*dims));
+  return std::unique_ptr<Kernel>(std::move(kernel));
+}
+
+}  // namespace edgeserve

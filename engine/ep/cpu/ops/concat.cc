@@ -1,0 +1,76 @@
+// Concat as a oneDNN concat primitive over the inputs' own layouts (oneDNN picks the output's).
+#include "common/strings.h"
+#include "engine/ep/cpu/ops/op_table.h"
+
+namespace edgeserve::cpu {
+
+namespace {
+
+using dnnl::memory;
+
+bool claims_concat(const Node& node) {
+  const int rank = static_rank(node.inputs[0]);
+  if (rank < 1 || !float32_io(node) || node.num_present_inputs() < 1) return false;
+  for (const Value* in : node.inputs) {
+    if (in == nullptr || static_rank(in) != rank) return false;
+  }
+  auto axis = node.attr_int("axis");
+  return axis.is_ok() && axis.value() >= -rank && axis.value() < rank;
+}
+
+Result<std::vector<int>> input_slots(const Node& node, ProgramBuilder& b, bool plain) {
+  std::vector<int> slots;
+  for (const Value* in : node.inputs) {
+    int s = -1;
+    if (in->constant) {
+      EDGE_ASSIGN_OR_RETURN(s, b.constant_slot(in, plain_md(b.dims_of(in))));
+    } else if (plain) {
+      EDGE_ASSIGN_OR_RETURN(s, b.plain_slot(in, node));
+    } else {
+      EDGE_ASSIGN_OR_RETURN(s, b.slot_of(in));
+    }
+    slots.push_back(s);
+  }
+  return slots;
+}
+
+Result<dnnl::concat::primitive_desc> concat_pd(const Node& node, ProgramBuilder& b, const std::vector<int>& slots,
+                                               int axis) {
+  std::vector<memory::desc> mds;
+  for (int s : slots) mds.push_back(b.md(s));
+  const memory::dims first = mds[0].dims();
+  for (const memory::desc& md : mds) {
+    for (size_t i = 0; i < first.size(); ++i) {
+      if (static_cast<int>(i) != axis && md.dims()[i] != first[i]) {
+        return invalid_argument(str_cat(node.describe(), ": inputs differ in dimension ", i));
+      }
+    }
+  }
+  return dnnl::concat::primitive_desc(axis, mds, b.engine());
+}
+
+Status build_concat(const Node& node, ProgramBuilder& b) {
+  const int rank = static_cast<int>(b.dims_of(node.inputs[0]).size());
+  EDGE_ASSIGN_OR_RETURN(int64_t axis, node.attr_int("axis"));
+  if (axis < 0) axis += rank;
+  EDGE_ASSIGN_OR_RETURN(std::vector<int> slots, input_slots(node, b, false));
+  dnnl::concat::primitive_desc pd;
+  try {
+    EDGE_ASSIGN_OR_RETURN(pd, concat_pd(node, b, slots, static_cast<int>(axis)));
+  } catch (const dnnl::error&) {
+    EDGE_ASSIGN_OR_RETURN(slots, input_slots(node, b, true));  // mixed layouts: concat plain copies
+    EDGE_ASSIGN_OR_RETURN(pd, concat_pd(node, b, slots, static_cast<int>(axis)));
+  }
+  EDGE_ASSIGN_OR_RETURN(int dst, b.new_slot(pd.dst_desc(), node));
+  std::vector<std::pair<int, int>> args = {{DNNL_ARG_DST, dst}};
+  for (size_t i = 0; i < slots.size(); ++i) args.emplace_back(DNNL_ARG_MULTIPLE_SRC + static_cast<int>(i), slots[i]);
+  b.add_step(dnnl::concat(pd), std::move(args), node);
+  b.define(node.outputs[0], dst);
+  return Status::ok();
+}
+
+}  // namespace
+
+std::vector<CpuOp> concat_ops() { return {CpuOp{"Concat", claims_concat, build_concat, "", 4}}; }
+
+}  // namespace edgeserve::cpu

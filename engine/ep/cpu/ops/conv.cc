@@ -1,0 +1,133 @@
+// Conv and edgeserve.FusedConv (Conv + bias + optional residual sum + activation) as oneDNN
+// convolution primitives. oneDNN picks the source, weight and destination layouts ("any");
+// weights are prepacked into the chosen layout once, and the residual sum and the activation
+// run as post-ops in the same pass over the output.
+#include "common/strings.h"
+#include "engine/ep/cpu/ops/activation.h"
+#include "engine/ep/cpu/ops/op_table.h"
+#include "engine/ops/conv_geometry.h"
+
+namespace edgeserve::cpu {
+
+namespace {
+
+using dnnl::memory;
+
+constexpr size_t kSumInput = 3;  // FusedConv's residual input
+
+bool claims_conv(const Node& node) {
+  const int rank = static_rank(node.inputs[0]);
+  if (rank < 3 || rank > 5 || !float32_io(node)) return false;
+  if (!is_constant_input(node, 1) || static_rank(node.inputs[1]) != rank) return false;
+  if (node.has_input(2) && !is_constant_input(node, 2)) return false;
+  if (node.domain == "edgeserve") {
+    if (node.has_input(kSumInput) && static_rank(node.inputs[kSumInput]) != rank) return false;
+    auto act = node.attr_string("activation", "");
+    if (!act.is_ok() || (!act.value().empty() && !is_supported_activation(act.value()))) return false;
+  }
+  return read_window_attrs(node).is_ok();
+}
+
+Result<dnnl::primitive_attr> conv_attr(const Node& node, bool has_sum) {
+  dnnl::post_ops ops;
+  if (has_sum) ops.append_sum(1.f);
+  if (node.domain == "edgeserve") {
+    EDGE_ASSIGN_OR_RETURN(std::string act, node.attr_string("activation", ""));
+    EDGE_ASSIGN_OR_RETURN(std::vector<float> params, node.attr_floats("activation_params", std::vector<float>{}));
+    if (!act.empty()) {
+      EDGE_ASSIGN_OR_RETURN(std::vector<EltwiseStep> steps, activation_steps(act, params));
+      append_post_ops(steps, ops);
+    }
+  }
+  dnnl::primitive_attr attr;
+  attr.set_post_ops(ops);
+  return attr;
+}
+
+struct ConvShapes {
+  memory::dims src, weights, bias, dst, strides, dilates, pad_l, pad_r;
+};
+
+Result<ConvShapes> conv_shapes(const Node& node, const ProgramBuilder& b) {
+  EDGE_ASSIGN_OR_RETURN(WindowAttrs attrs, read_window_attrs(node));
+  EDGE_ASSIGN_OR_RETURN(int64_t group, node.attr_int("group", 1));
+  ConvShapes s;
+  s.src = b.dims_of(node.inputs[0]);
+  const memory::dims w = b.dims_of(node.inputs[1]);
+  if (group < 1 || w.size() != s.src.size() || w[1] * group != s.src[1] || w[0] % group != 0) {
+    return invalid_argument(str_cat(node.describe(), ": weight dims do not match ", s.src[1], " input channels in ",
+                                    group, " groups"));
+  }
+  const std::vector<int64_t> kernel(w.begin() + 2, w.end());
+  EDGE_ASSIGN_OR_RETURN(WindowGeometry g,
+                        forward_geometry(attrs, kernel, std::vector<int64_t>(s.src.begin() + 2, s.src.end())));
+  s.weights = w;
+  if (group > 1) {
+    s.weights = {group, w[0] / group};
+    s.weights.insert(s.weights.end(), w.begin() + 1, w.end());
+  }
+  s.bias = {w[0]};
+  s.dst = {s.src[0], w[0]};
+  s.dst.insert(s.dst.end(), g.output.begin(), g.output.end());
+  s.strides.assign(g.strides.begin(), g.strides.end());
+  for (int64_t d : g.dilations) s.dilates.push_back(d - 1);  // oneDNN counts the gaps
+  s.pad_l.assign(g.pad_begin.begin(), g.pad_begin.end());
+  s.pad_r.assign(g.pad_end.begin(), g.pad_end.end());
+  return s;
+}
+
+// Destination slot: the residual's buffer when the conv may overwrite it (the sum post-op reads
+// the destination before writing it), else a fresh buffer the residual is copied into.
+Result<int> sum_destination(const Node& node, ProgramBuilder& b, const memory::desc& dst_md) {
+  const Value* sum = node.inputs[kSumInput];
+  if (b.can_overwrite(sum, node)) {
+    EDGE_ASSIGN_OR_RETURN(int s, b.slot_of(sum));
+    if (b.md(s) == dst_md) return s;
+  }
+  EDGE_ASSIGN_OR_RETURN(int dst, b.new_slot(dst_md, node));
+  EDGE_ASSIGN_OR_RETURN(int from, b.slot_of(sum));
+  dnnl::reorder::primitive_desc pd(b.engine(), b.md(from), b.engine(), dst_md);
+  b.add_step(dnnl::reorder(pd), {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, dst}}, node);
+  return dst;
+}
+
+Status build_conv(const Node& node, ProgramBuilder& b) {
+  EDGE_ASSIGN_OR_RETURN(ConvShapes s, conv_shapes(node, b));
+  const bool has_bias = node.has_input(2);
+  const bool has_sum = node.domain == "edgeserve" && node.has_input(kSumInput);
+  if (has_sum && b.dims_of(node.inputs[kSumInput]) != s.dst) {
+    return invalid_argument(str_cat(node.describe(), ": residual input does not have the output's shape"));
+  }
+  auto any = [](const memory::dims& d) { return memory::desc(d, memory::data_type::f32, Tag::any); };
+  const memory::desc bias_md = has_bias ? memory::desc(s.bias, memory::data_type::f32, Tag::a) : memory::desc();
+  dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                    any(s.src), any(s.weights), bias_md, any(s.dst), s.strides, s.dilates, s.pad_l,
+                                    s.pad_r);
+  EDGE_ASSIGN_OR_RETURN(dnnl::primitive_attr attr, conv_attr(node, has_sum));
+  dnnl::convolution_forward::primitive_desc pd(d, attr, b.engine());
+  EDGE_ASSIGN_OR_RETURN(int src, b.slot_as(node.inputs[0], pd.src_desc(), node));
+  EDGE_ASSIGN_OR_RETURN(int weights, b.constant_slot(node.inputs[1], pd.weights_desc()));
+  std::vector<std::pair<int, int>> args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}};
+  if (has_bias) {
+    EDGE_ASSIGN_OR_RETURN(int bias, b.constant_slot(node.inputs[2], pd.bias_desc()));
+    args.emplace_back(DNNL_ARG_BIAS, bias);
+  }
+  int dst = -1;
+  if (has_sum) {
+    EDGE_ASSIGN_OR_RETURN(dst, sum_destination(node, b, pd.dst_desc()));
+  } else {
+    EDGE_ASSIGN_OR_RETURN(dst, b.new_slot(pd.dst_desc(), node));
+  }
+  args.emplace_back(DNNL_ARG_DST, dst);
+  b.add_step(dnnl::convolution_forward(pd), std::move(args), node);
+  b.define(node.outputs[0], dst);
+  return Status::ok();
+}
+
+}  // namespace
+
+std::vector<CpuOp> conv_ops() {
+  return {CpuOp{"Conv", claims_conv, build_conv}, CpuOp{"FusedConv", claims_conv, build_conv, "edgeserve"}};
+}
+
+}  // namespace edgeserve::cpu

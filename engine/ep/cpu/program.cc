@@ -1,0 +1,97 @@
+// Program execution: bind the caller's tensors and the arena to the prebuilt memory objects,
+// then run the primitives in order on the calling thread's OpenMP team.
+#include "engine/ep/cpu/program.h"
+
+#include <omp.h>
+
+#include <cstdlib>
+#include <unordered_map>
+
+namespace edgeserve::cpu {
+
+// Everything one in-flight run needs: its own arena, memory objects bound to it and a stream.
+struct Program::RunState {
+  std::shared_ptr<void> arena;
+  std::vector<dnnl::memory> memories;  // one per slot
+  std::vector<std::unordered_map<int, dnnl::memory>> step_args;
+  dnnl::stream stream;
+};
+
+Program::Program(std::vector<Buffer> buffers, std::vector<Slot> slots, std::vector<ProgramStep> steps,
+                 std::vector<int> output_slots, int64_t arena_bytes, int threads, dnnl::engine engine)
+    : buffers_(std::move(buffers)),
+      slots_(std::move(slots)),
+      steps_(std::move(steps)),
+      output_slots_(std::move(output_slots)),
+      arena_bytes_(arena_bytes),
+      threads_(threads),
+      engine_(std::move(engine)) {}
+
+Program::~Program() = default;
+
+std::unique_ptr<Program::RunState> Program::make_state() const {
+  auto state = std::make_unique<RunState>();
+  const size_t arena = static_cast<size_t>((arena_bytes_ + 63) / 64 * 64 + 64);
+  state->arena = std::shared_ptr<void>(std::aligned_alloc(64, arena), std::free);
+  char* base = static_cast<char*>(state->arena.get());
+  for (const Slot& slot : slots_) {
+    const Buffer& b = buffers_[slot.buffer];
+    void* handle = DNNL_MEMORY_NONE;
+    if (b.kind == BufferKind::kArena) handle = base + b.offset;
+    if (b.kind == BufferKind::kConstant) handle = b.data.get();
+    state->memories.emplace_back(slot.md, engine_, handle);
+  }
+  for (const ProgramStep& step : steps_) {
+    std::unordered_map<int, dnnl::memory> args;
+    for (const auto& [arg, slot] : step.args) args.emplace(arg, state->memories[slot]);
+    state->step_args.push_back(std::move(args));
+  }
+  state->stream = dnnl::stream(engine_);
+  return state;
+}
+
+std::unique_ptr<Program::RunState> Program::acquire() const {
+  {
+    std::lock_guard<std::mutex> lock(pool_mu_);
+    if (!pool_.empty()) {
+      auto state = std::move(pool_.back());
+      pool_.pop_back();
+      return state;
+    }
+  }
+  return make_state();  // first run, or more concurrent runs than ever before
+}
+
+void Program::release(std::unique_ptr<RunState> state) const {
+  std::lock_guard<std::mutex> lock(pool_mu_);
+  pool_.push_back(std::move(state));
+}
+
+Status Program::run(KernelContext& ctx) const {
+  std::unique_ptr<RunState> state = acquire();
+  std::vector<void*> outputs(output_slots_.size(), nullptr);
+  for (size_t k = 0; k < output_slots_.size(); ++k) {
+    const dnnl::memory::dims d = slots_[output_slots_[k]].md.dims();
+    auto out = ctx.allocate_output(k, DType::kFloat32, Dims(d.begin(), d.end()));
+    if (!out.is_ok()) {
+      release(std::move(state));
+      return out.status();
+    }
+    outputs[k] = out.value()->mutable_raw_data();
+  }
+  for (size_t s = 0; s < slots_.size(); ++s) {
+    const Buffer& b = buffers_[slots_[s].buffer];
+    if (b.kind == BufferKind::kInput) {
+      state->memories[s].set_data_handle(const_cast<void*>(ctx.input(b.index).raw_data()));
+    } else if (b.kind == BufferKind::kOutput) {
+      state->memories[s].set_data_handle(outputs[b.index]);
+    }
+  }
+  omp_set_num_threads(threads_);
+  for (size_t i = 0; i < steps_.size(); ++i) steps_[i].primitive.execute(state->stream, state->step_args[i]);
+  state->stream.wait();
+  release(std::move(state));
+  return Status::ok();
+}
+
+}  // namespace edgeserve::cpu

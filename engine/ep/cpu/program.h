@@ -1,0 +1,76 @@
+// Program: a cpu subgraph compiled for one input-shape signature — oneDNN primitives in order,
+// every intermediate memory placed in one arena by lifetime, weights prepacked in the layouts the
+// primitives chose. Blocked layouts (nChw16c, ...) flow between primitives; conversions happen
+// only where an op needs another layout, normally at the subgraph's inputs and outputs.
+//
+// Threading: a Program is immutable once built. run() may be called concurrently; each call
+// borrows a RunState (arena + bound memory objects + stream) from a pool, so steady-state runs
+// allocate nothing but the output tensors.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "oneapi/dnnl/dnnl.hpp"
+
+#include "common/status.h"
+#include "engine/ep/kernel.h"
+
+namespace edgeserve::cpu {
+
+enum class BufferKind { kArena, kInput, kOutput, kConstant };
+
+// Storage that one or more slots view.
+struct Buffer {
+  BufferKind kind = BufferKind::kArena;
+  size_t bytes = 0;
+  int index = -1;                 // subgraph input/output index for kInput/kOutput
+  std::shared_ptr<void> data;     // kConstant: owned, prepacked
+  int first_use = -1, last_use = -1;
+  int64_t offset = 0;             // kArena: offset in the arena
+};
+
+// A memory descriptor on a buffer: what a primitive argument binds to.
+struct Slot {
+  dnnl::memory::desc md;
+  int buffer = -1;
+};
+
+struct ProgramStep {
+  dnnl::primitive primitive;
+  std::vector<std::pair<int, int>> args;  // (DNNL_ARG_*, slot)
+  std::string node_name;
+  std::string op_type;
+};
+
+class Program {
+ public:
+  Program(std::vector<Buffer> buffers, std::vector<Slot> slots, std::vector<ProgramStep> steps,
+          std::vector<int> output_slots, int64_t arena_bytes, int threads, dnnl::engine engine);
+  ~Program();
+
+  // Inputs/outputs follow the subgraph's; output tensors are allocated here (plain layout).
+  Status run(KernelContext& ctx) const;
+  int64_t arena_bytes() const { return arena_bytes_; }
+
+ private:
+  struct RunState;
+  std::unique_ptr<RunState> make_state() const;
+  std::unique_ptr<RunState> acquire() const;
+  void release(std::unique_ptr<RunState> state) const;
+
+  std::vector<Buffer> buffers_;
+  std::vector<Slot> slots_;
+  std::vector<ProgramStep> steps_;
+  std::vector<int> output_slots_;
+  int64_t arena_bytes_ = 0;
+  int threads_ = 1;
+  dnnl::engine engine_;  // the one the primitives were created on; memories must share it
+  mutable std::mutex pool_mu_;
+  mutable std::vector<std::unique_ptr<RunState>> pool_;  // guarded by pool_mu_
+};
+
+}  // namespace edgeserve::cpu

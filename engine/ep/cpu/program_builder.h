@@ -1,0 +1,81 @@
+// ProgramBuilder: what the cpu op builders (ops/*.cc) use to turn a subgraph into a Program for
+// one input-shape signature. It tracks, for every IR value, the slot that holds it (memory
+// descriptor + buffer), inserts reorders when an op needs another layout, prepacks constants and
+// records the steps; finish() computes lifetimes and the arena plan.
+// Not thread-safe; lives for one compilation.
+#pragma once
+
+#include <memory>
+#include <unordered_map>
+#include <vector>
+
+#include "oneapi/dnnl/dnnl.hpp"
+
+#include "common/status.h"
+#include "engine/ep/cpu/program.h"
+#include "engine/ep/execution_provider.h"
+#include "engine/ir/graph.h"
+
+namespace edgeserve::cpu {
+
+using dnnl::memory;
+using Tag = dnnl::memory::format_tag;
+
+// A row-major float32 descriptor for `dims` (a scalar is described as [1]).
+memory::desc plain_md(const memory::dims& dims);
+bool is_plain(const memory::desc& md);
+
+class ProgramBuilder {
+ public:
+  ProgramBuilder(const Subgraph& subgraph, const std::vector<Dims>& input_dims, int threads,
+                 int64_t max_tensor_bytes);
+
+  const dnnl::engine& engine() const { return engine_; }
+
+  // The slot currently holding non-constant value `v` (an error naming it if none does).
+  Result<int> slot_of(const Value* v) const;
+  const memory::desc& md(int slot) const { return slots_[slot].md; }
+  memory::dims dims_of(const Value* v) const;  // logical dims of a defined value or a constant
+
+  // `v` in layout `want` (same dims): its own slot if the layouts match, else a reordered copy
+  // (cached, so several consumers share one reorder).
+  Result<int> slot_as(const Value* v, const memory::desc& want, const Node& consumer);
+  Result<int> plain_slot(const Value* v, const Node& consumer);
+  // A constant in layout `want`, converted once now ("prepacked"). `v->constant` must be float32.
+  Result<int> constant_slot(const Value* v, const memory::desc& want);
+  // Same, for a constant whose bytes are laid out as `stored` (e.g. a transposed view).
+  Result<int> constant_slot(const Value* v, const memory::desc& want, const memory::desc& stored);
+  // A constant whose bytes are used as given, with descriptor `md` (sizes must match).
+  int raw_constant_slot(std::shared_ptr<void> data, const memory::desc& md);
+
+  // New arena storage for an op's output.
+  Result<int> new_slot(const memory::desc& md, const Node& node);
+  // A second view (descriptor) of slot's buffer; the sizes must match (reshape of a plain tensor).
+  int view_slot(int slot, const memory::desc& md);
+  // Whether `consumer` may write its output over value `v`: v is read by no one else, is not a
+  // subgraph output and lives alone in an arena buffer.
+  bool can_overwrite(const Value* v, const Node& consumer) const;
+
+  void define(const Value* v, int slot);
+  void add_step(dnnl::primitive primitive, std::vector<std::pair<int, int>> args, const Node& node);
+
+  Result<std::unique_ptr<Program>> finish();
+
+ private:
+  int add_buffer(Buffer b);
+  int add_slot(const memory::desc& md, int buffer);
+  void reorder_step(int from, int to, const Node& node);
+
+  const Subgraph& subgraph_;
+  dnnl::engine engine_{dnnl::engine::kind::cpu, 0};
+  int threads_;
+  int64_t max_tensor_bytes_;
+  std::vector<Buffer> buffers_;
+  std::vector<Slot> slots_;
+  std::vector<ProgramStep> steps_;
+  std::unordered_map<const Value*, int> value_slot_;
+  std::unordered_map<const Value*, std::vector<int>> converted_;  // layout copies per value
+  std::unordered_map<int, int> buffer_views_;                     // buffer -> number of slots
+};
+
+}  // namespace edgeserve::cpu
