@@ -1,0 +1,83 @@
+// edgeserve.FusedConv and edgeserve.FusedGemm, the nodes graph fusion produces: the plain Conv
+// or Gemm kernel, then the optional residual sum (FusedConv input 3), then the activation — the
+// definition the cpu provider's post-ops are tested against.
+#include <memory>
+
+#include "engine/ep/reference/kernel_table.h"
+#include "engine/ep/reference/kernels/kernel_util.h"
+#include "engine/ep/reference/reference_provider.h"
+#include "engine/ops/fused_activation.h"
+
+namespace edgeserve::ref {
+
+namespace {
+
+struct FusedState {
+  std::shared_ptr<Node> base;          // the Conv/Gemm node the base kernel was built for
+  std::shared_ptr<Kernel> base_kernel;
+  std::string activation;              // "" = none
+  std::vector<float> params;
+  bool has_sum = false;
+};
+
+Status add_sum(const Tensor& sum, Tensor& y) {
+  if (sum.dims() != y.dims()) {
+    return invalid_argument(str_cat("residual input has shape ", dims_to_string(sum.dims()), ", expected ",
+                                    dims_to_string(y.dims())));
+  }
+  float* out = y.mutable_data<float>();
+  const float* s = sum.data<float>();
+  for (int64_t i = 0; i < y.num_elements(); ++i) out[i] += s[i];
+  return Status::ok();
+}
+
+Status run_fused(const FusedState& st, KernelContext& ctx) {
+  std::vector<const Tensor*> inputs;
+  for (size_t i = 0; i < st.base->inputs.size(); ++i) inputs.push_back(ctx.optional_input(i));
+  std::vector<Tensor> outputs(1);
+  KernelContext base_ctx(*st.base, inputs, &outputs, ctx.max_tensor_bytes());
+  EDGE_RETURN_IF_ERROR(st.base_kernel->run(base_ctx));
+  Tensor y = std::move(outputs[0]);  // freshly allocated by the base kernel: ours to modify
+  if (y.dtype() != DType::kFloat32) return invalid_argument("fused ops compute in float32");
+  if (st.has_sum) EDGE_RETURN_IF_ERROR(add_sum(ctx.input(3), y));
+  if (!st.activation.empty()) {
+    float* out = y.mutable_data<float>();
+    for (int64_t i = 0; i < y.num_elements(); ++i) out[i] = apply_fused_activation(st.activation, st.params, out[i]);
+  }
+  ctx.set_output(0, std::move(y));
+  return Status::ok();
+}
+
+Result<std::unique_ptr<Kernel>> make_fused(const Node& node, const char* base_op, size_t base_inputs) {
+  const size_t max_inputs = node.op_type == "FusedConv" ? base_inputs + 1 : base_inputs;  // + residual
+  EDGE_RETURN_IF_ERROR(check_arity(node, 2, max_inputs));
+  FusedState st;
+  st.base = std::make_shared<Node>(node);
+  st.base->op_type = base_op;
+  st.base->domain = "";
+  st.base->opset = 13;  // the current semantics of Conv and Gemm (optional C)
+  st.base->attributes.erase("activation");
+  st.base->attributes.erase("activation_params");
+  if (st.base->inputs.size() > base_inputs) st.base->inputs.resize(base_inputs);
+  EDGE_ASSIGN_OR_RETURN(std::unique_ptr<Kernel> base_kernel, ReferenceProvider().create_kernel(*st.base));
+  st.base_kernel = std::move(base_kernel);
+  EDGE_ASSIGN_OR_RETURN(st.activation, node.attr_string("activation", ""));
+  EDGE_ASSIGN_OR_RETURN(st.params, node.attr_floats("activation_params", std::vector<float>{}));
+  if (!st.activation.empty()) {
+    Status ok = check_activation_params(st.activation, st.params);
+    if (!ok.is_ok()) return ok.with_context(node.describe());
+  }
+  st.has_sum = node.has_input(3);
+  return make_kernel(std::move(st), run_fused);
+}
+
+}  // namespace
+
+std::vector<KernelEntry> fused_kernels() {
+  return {
+      {"FusedConv", EDGE_FACTORY { return make_fused(node, "Conv", 3); }, HalfMode::kAsFloat, "edgeserve"},
+      {"FusedGemm", EDGE_FACTORY { return make_fused(node, "Gemm", 3); }, HalfMode::kAsFloat, "edgeserve"},
+  };
+}
+
+}  // namespace edgeserve::ref

@@ -1,0 +1,51 @@
+// Fusion helpers.
+#include "engine/passes/fusion_util.h"
+
+#include <algorithm>
+
+namespace edgeserve {
+
+namespace {
+
+bool is_op(const Node& n, const char* domain, const char* op) { return n.domain == domain && n.op_type == op; }
+
+}  // namespace
+
+bool can_take_activation(const Node& node) {
+  if (is_op(node, "", "Conv") || is_op(node, "", "Gemm")) return true;
+  if (is_op(node, "edgeserve", "FusedConv") || is_op(node, "edgeserve", "FusedGemm")) {
+    return !node.has_attr("activation");
+  }
+  return false;
+}
+
+bool can_take_residual(const Node& node) {
+  if (is_op(node, "", "Conv")) return true;
+  return is_op(node, "edgeserve", "FusedConv") && !node.has_attr("activation") && !node.has_input(3);
+}
+
+bool only_feeds(const Graph& graph, const Value* v, const Node& consumer) {
+  if (v == nullptr || std::find(graph.outputs.begin(), graph.outputs.end(), v) != graph.outputs.end()) return false;
+  if (std::count(consumer.inputs.begin(), consumer.inputs.end(), v) != 1) return false;
+  return v->consumers.size() == 1 && v->consumers[0] == &consumer;
+}
+
+bool same_static_dims(const Value* a, const Value* b) {
+  if (!a->type.dims || !b->type.dims || a->type.dims->size() != b->type.dims->size()) return false;
+  for (size_t i = 0; i < a->type.dims->size(); ++i) {
+    const Dim& x = (*a->type.dims)[i];
+    const Dim& y = (*b->type.dims)[i];
+    const bool same = (x.is_known() && x.value == y.value) || (!x.is_known() && !x.symbol.empty() && x.symbol == y.symbol);
+    if (!same) return false;
+  }
+  return true;
+}
+
+void make_fused(Node& node) {
+  if (node.domain == "edgeserve") return;
+  node.op_type = node.op_type == "Conv" ? "FusedConv" : "FusedGemm";
+  node.domain = "edgeserve";
+  node.opset = 1;
+}
+
+}  // namespace edgeserve

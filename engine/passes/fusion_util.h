@@ -1,0 +1,20 @@
+// Helpers shared by the fusion passes: which nodes can absorb a following op, and how a
+// producer takes over a consumer's output.
+#pragma once
+
+#include "engine/ir/graph.h"
+
+namespace edgeserve {
+
+// Conv or Gemm (ai.onnx), or a fused one with no activation yet.
+bool can_take_activation(const Node& node);
+// Conv (ai.onnx), or FusedConv with neither residual nor activation yet.
+bool can_take_residual(const Node& node);
+// `v` is read only by `consumer` (once) and is not a graph output.
+bool only_feeds(const Graph& graph, const Value* v, const Node& consumer);
+// Static dims of both known to be equal (same numbers or same symbols).
+bool same_static_dims(const Value* a, const Value* b);
+// Turns Conv/Gemm into edgeserve.FusedConv/FusedGemm (no-op if already fused).
+void make_fused(Node& node);
+
+}  // namespace edgeserve
