@@ -123,6 +123,8 @@ static ModelSummary summarize(const Model& m) {
 
 ModelSummary Session::summary() const { return summarize(impl_->model); }
 
+std::vector<std::string> Session::step_providers() const { return impl_->plan->step_providers(); }
+
 Result<ModelInfo> inspect_model(const std::string& path, Provider provider) {
   EDGE_ASSIGN_OR_RETURN(Model model, import_model_file(path));
   ReferenceProvider evaluator;

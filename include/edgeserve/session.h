@@ -75,6 +75,9 @@ class Session {
   const std::vector<TensorInfo>& inputs() const;
   const std::vector<TensorInfo>& outputs() const;
   ModelSummary summary() const;
+  // The provider of each execution step, in order ("cpu", "reference"); a run of nodes the cpu
+  // provider compiled as one subgraph is one step.
+  std::vector<std::string> step_providers() const;
 
   // Runs the model. Every true input must be given once, by name, with the declared dtype and a
   // shape matching the declared dims (symbolic dims consistent across inputs). Returns the

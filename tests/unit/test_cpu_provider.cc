@@ -1,0 +1,209 @@
+// The cpu provider against the reference provider: single ops over random shapes and
+// attributes, and small fused graphs. Tolerance: 1e-4 of the reference output's range — oneDNN
+// sums in another order (blocked, vectorised) and evaluates exp/tanh/erf with its own
+// polynomials, both well inside that bound for these sizes.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "edgeserve/session.h"
+#include "onnx_model_builder.h"
+
+namespace edgeserve {
+namespace {
+
+using testing::OnnxModelBuilder;
+using testing::random_floats;
+
+Tensor random_tensor(std::mt19937& rng, const Dims& dims) {
+  Tensor t = Tensor::allocate(DType::kFloat32, dims).value();
+  auto v = random_floats(rng, static_cast<size_t>(t.num_elements()));
+  std::copy(v.begin(), v.end(), t.mutable_data<float>());
+  return t;
+}
+
+// Runs `model` on both providers and expects the same outputs; returns the cpu session's steps.
+std::vector<std::string> expect_same_outputs(const std::string& model, const std::vector<NamedTensor>& inputs,
+                                             const std::string& what) {
+  SessionOptions ref_opts;
+  ref_opts.provider = Provider::kReference;
+  ref_opts.optimization_level = 0;
+  SessionOptions cpu_opts;
+  cpu_opts.provider = Provider::kCpu;
+  cpu_opts.threads = 2;
+  auto ref = Session::load_from_bytes(model, ref_opts);
+  auto cpu = Session::load_from_bytes(model, cpu_opts);
+  EXPECT_TRUE(ref.is_ok()) << what << ": " << ref.status().message();
+  EXPECT_TRUE(cpu.is_ok()) << what << ": " << cpu.status().message();
+  if (!ref.is_ok() || !cpu.is_ok()) return {};
+  auto expected = (*ref)->run(inputs);
+  auto actual = (*cpu)->run(inputs);
+  EXPECT_TRUE(expected.is_ok()) << what << ": " << expected.status().message();
+  EXPECT_TRUE(actual.is_ok()) << what << ": " << actual.status().message();
+  if (!expected.is_ok() || !actual.is_ok()) return {};
+  for (size_t o = 0; o < expected->size(); ++o) {
+    const Tensor& e = (*expected)[o];
+    const Tensor& a = (*actual)[o];
+    EXPECT_EQ(e.dims(), a.dims()) << what;
+    if (e.dims() != a.dims()) continue;
+    float range = 0.f;
+    for (int64_t i = 0; i < e.num_elements(); ++i) range = std::max(range, std::fabs(e.data<float>()[i]));
+    const float tol = 1e-4f * std::max(range, 1.f);
+    int64_t bad = 0;
+    for (int64_t i = 0; i < e.num_elements(); ++i) bad += std::fabs(e.data<float>()[i] - a.data<float>()[i]) > tol;
+    EXPECT_EQ(bad, 0) << what << ": output " << o << " differs in " << bad << " of " << e.num_elements();
+  }
+  return (*cpu)->step_providers();
+}
+
+std::string str(int64_t v) { return std::to_string(v); }
+
+TEST(CpuProvider, ConvMatchesReferenceOverRandomAttributes) {
+  std::mt19937 rng(11);
+  for (int trial = 0; trial < 40; ++trial) {
+    const int64_t n = 1 + rng() % 2, c = std::vector<int64_t>{1, 3, 8, 17, 32}[rng() % 5], h = 5 + rng() % 12, w = 5 + rng() % 12;
+    const bool depthwise = c > 1 && rng() % 3 == 0;
+    const int64_t group = depthwise ? c : 1;
+    const int64_t m = depthwise ? c : 1 + rng() % 24;
+    const int64_t k = std::vector<int64_t>{1, 3, 5}[rng() % 3], stride = 1 + rng() % 2, dil = 1 + rng() % 2;
+    const int64_t pad = rng() % 3;
+    const bool bias = rng() % 2;
+    OnnxModelBuilder b;
+    b.input("x", {str(n), str(c), str(h), str(w)});
+    b.initializer("w", {m, c / group, k, k}, random_floats(rng, m * (c / group) * k * k));
+    if (bias) b.initializer("b", {m}, random_floats(rng, m));
+    auto* conv = b.node("Conv", bias ? std::vector<std::string>{"x", "w", "b"} : std::vector<std::string>{"x", "w"}, {"y"});
+    testing::set_ints(conv, "strides", {stride, stride});
+    testing::set_ints(conv, "dilations", {dil, dil});
+    testing::set_ints(conv, "pads", {pad, pad, pad + trial % 2, pad});
+    testing::set_int(conv, "group", group);
+    b.output("y");
+    if ((h + 2 * pad - dil * (k - 1) - 1) < 0 || (w + 2 * pad - dil * (k - 1) - 1) < 0) continue;
+    auto steps = expect_same_outputs(b.bytes(), {{"x", random_tensor(rng, {n, c, h, w})}}, "conv trial " + str(trial));
+    EXPECT_EQ(steps, std::vector<std::string>{"cpu"});
+  }
+}
+
+TEST(CpuProvider, PoolingMatchesReference) {
+  std::mt19937 rng(12);
+  for (const char* op : {"MaxPool", "AveragePool"}) {
+    for (int trial = 0; trial < 16; ++trial) {
+      const int64_t k = 2 + rng() % 2, stride = 1 + rng() % 2, pad = rng() % 2, size = 6 + rng() % 9;
+      OnnxModelBuilder b;
+      b.input("x", {"2", "19", str(size), str(size)});
+      auto* pool = b.node(op, {"x"}, {"y"});
+      testing::set_ints(pool, "kernel_shape", {k, k});
+      testing::set_ints(pool, "strides", {stride, stride});
+      testing::set_ints(pool, "pads", {pad, pad, pad, pad});
+      testing::set_int(pool, "ceil_mode", trial % 2);
+      if (std::string(op) == "AveragePool") testing::set_int(pool, "count_include_pad", trial % 2 == 0 ? trial % 4 / 2 : 0);
+      b.output("y");
+      auto steps = expect_same_outputs(b.bytes(), {{"x", random_tensor(rng, {2, 19, size, size})}},
+                                       std::string(op) + " trial " + str(trial));
+      EXPECT_EQ(steps, std::vector<std::string>{"cpu"});
+    }
+  }
+  for (const char* op : {"GlobalAveragePool", "GlobalMaxPool"}) {
+    OnnxModelBuilder b;
+    b.input("x", {"1", "40", "7", "9"});
+    b.node(op, {"x"}, {"y"});
+    b.output("y");
+    expect_same_outputs(b.bytes(), {{"x", random_tensor(rng, {1, 40, 7, 9})}}, op);
+  }
+}
+
+TEST(CpuProvider, ActivationsMatchReference) {
+  std::mt19937 rng(13);
+  for (const char* op : {"Relu", "LeakyRelu", "Sigmoid", "Tanh", "HardSwish", "HardSigmoid", "Elu", "Softplus", "Exp",
+                         "Abs", "Neg"}) {
+    OnnxModelBuilder b(14);  // HardSwish arrived in opset 14
+    b.input("x", {"2", "5", "3", "4"});
+    b.node(op, {"x"}, {"y"});
+    b.output("y");
+    auto steps = expect_same_outputs(b.bytes(), {{"x", random_tensor(rng, {2, 5, 3, 4})}}, op);
+    EXPECT_EQ(steps, std::vector<std::string>{"cpu"}) << op;
+  }
+  OnnxModelBuilder b;
+  b.input("x", {"2", "5"});
+  b.initializer("lo", {}, {-0.25f}).initializer("hi", {}, {0.5f});
+  b.node("Clip", {"x", "lo", "hi"}, {"y"});
+  b.output("y");
+  expect_same_outputs(b.bytes(), {{"x", random_tensor(rng, {2, 5})}}, "Clip");
+}
+
+TEST(CpuProvider, BroadcastingBinaryOpsMatchReference) {
+  std::mt19937 rng(14);
+  const std::vector<std::pair<Dims, Dims>> shapes = {
+      {{2, 8, 5, 5}, {2, 8, 5, 5}}, {{2, 8, 5, 5}, {1, 8, 1, 1}}, {{2, 8, 5, 5}, {5}}, {{1, 8, 1, 1}, {2, 8, 5, 5}},
+      {{3, 4}, {4}}};
+  for (const char* op : {"Add", "Sub", "Mul", "Div", "Max", "Min"}) {
+    for (const auto& [a, c] : shapes) {
+      auto as_strings = [](const Dims& d) {
+        std::vector<std::string> s;
+        for (int64_t x : d) s.push_back(str(x));
+        return s;
+      };
+      OnnxModelBuilder b;
+      b.input("a", as_strings(a)).input("b", as_strings(c));
+      b.node(op, {"a", "b"}, {"y"});
+      b.output("y");
+      Tensor tb = random_tensor(rng, c);
+      if (std::string(op) == "Div") {
+        for (int64_t i = 0; i < tb.num_elements(); ++i) tb.mutable_data<float>()[i] += 2.f;  // away from 0
+      }
+      expect_same_outputs(b.bytes(), {{"a", random_tensor(rng, a)}, {"b", tb}}, std::string(op));
+    }
+  }
+}
+
+TEST(CpuProvider, ConcatGemmSoftmaxAndViewsMatchReference) {
+  std::mt19937 rng(15);
+  OnnxModelBuilder b;
+  b.input("x", {"batch", "6", "4", "4"}).input("z", {"batch", "10", "4", "4"});
+  b.initializer("w", {3, 6, 1, 1}, random_floats(rng, 18));
+  b.initializer("fc", {10, 16 * 19}, random_floats(rng, 16 * 19 * 10));
+  b.initializer("fcb", {10}, random_floats(rng, 10));
+  b.int_initializer("shape", {0, -1});
+  b.node("Conv", {"x", "w"}, {"c"});
+  testing::set_int(b.node("Concat", {"c", "x", "z"}, {"cat"}), "axis", 1);
+  b.node("Reshape", {"cat", "shape"}, {"flat"});
+  testing::set_int(b.node("Gemm", {"flat", "fc", "fcb"}, {"g"}), "transB", 1);
+  b.node("Softmax", {"g"}, {"y"});
+  b.output("y");
+  for (int64_t batch : {1, 3}) {
+    auto steps = expect_same_outputs(b.bytes(),
+                                     {{"x", random_tensor(rng, {batch, 6, 4, 4})}, {"z", random_tensor(rng, {batch, 10, 4, 4})}},
+                                     "concat-gemm batch " + str(batch));
+    EXPECT_EQ(steps, std::vector<std::string>{"cpu"});
+  }
+}
+
+// Conv -> Add(residual) -> Relu and Conv -> SiLU fuse at level 2 and still match the unfused
+// reference graph.
+TEST(CpuProvider, FusedConvResidualAndSiluMatchReference) {
+  std::mt19937 rng(16);
+  OnnxModelBuilder b;
+  b.input("x", {"1", "16", "8", "8"});
+  b.initializer("w1", {16, 16, 3, 3}, random_floats(rng, 16 * 16 * 9, -0.2f, 0.2f));
+  b.initializer("b1", {16}, random_floats(rng, 16));
+  b.initializer("w2", {16, 16, 1, 1}, random_floats(rng, 256, -0.2f, 0.2f));
+  testing::set_ints(b.node("Conv", {"x", "w1", "b1"}, {"c1"}), "pads", {1, 1, 1, 1});
+  b.node("Add", {"c1", "x"}, {"s"});
+  b.node("Relu", {"s"}, {"r"});
+  b.node("Conv", {"r", "w2"}, {"c2"});
+  b.node("Sigmoid", {"c2"}, {"sig"});
+  b.node("Mul", {"c2", "sig"}, {"y"});
+  b.output("y");
+  expect_same_outputs(b.bytes(), {{"x", random_tensor(rng, {1, 16, 8, 8})}}, "fused");
+  SessionOptions opts;
+  opts.provider = Provider::kReference;
+  auto fused = Session::load_from_bytes(b.bytes(), opts);
+  ASSERT_TRUE(fused.is_ok()) << fused.status().message();
+  auto hist = (*fused)->summary().op_histogram;
+  EXPECT_EQ(hist["edgeserve.FusedConv"], 2);
+  EXPECT_EQ(hist.size(), 1u) << "Add, Relu, Sigmoid and Mul are absorbed";
+}
+
+}  // namespace
+}  // namespace edgeserve
