@@ -9,6 +9,7 @@
 
 #include "common/status.h"
 #include "engine/ep/execution_provider.h"
+#include "engine/ep/run_profile.h"
 #include "engine/ir/graph.h"
 
 namespace edgeserve {
@@ -21,7 +22,8 @@ class ExecutionPlan {
                                                        int64_t max_tensor_bytes);
 
   // Runs with tensors for graph->inputs (same order; already validated). Returns graph outputs.
-  Result<std::vector<Tensor>> run(const std::vector<Tensor>& inputs) const;
+  // With a profile, appends one timed entry per step (see RunProfile); without, reads no clock.
+  Result<std::vector<Tensor>> run(const std::vector<Tensor>& inputs, RunProfile* profile = nullptr) const;
 
  private:
   struct Step {
@@ -31,6 +33,9 @@ class ExecutionPlan {
   };
   ExecutionPlan() = default;
   void plan_releases();
+  std::vector<Tensor> initial_slots(const std::vector<Tensor>& inputs) const;
+  Status run_step(const Step& step, std::vector<Tensor>& slots, RunProfile* profile) const;
+  Status run_step_timed(const Step& step, std::vector<Tensor>& slots, RunProfile& profile) const;
 
   std::shared_ptr<const Graph> graph_;
   std::vector<Step> steps_;
