@@ -53,11 +53,13 @@ TEST(BenchOptions, ExplicitCountsAreExact) {
 
 TEST(BenchOptions, RejectsBadValues) {
   const std::vector<std::vector<std::string>> bad = {
-      {"m.onnx", "--batch", "0"},          {"m.onnx", "--threads", "-2"},     {"m.onnx", "--streams", "0"},
-      {"m.onnx", "--iterations", "1.5"},   {"m.onnx", "--duration", "-1"},    {"m.onnx", "--duration", "nan"},
-      {"m.onnx", "--warmup", "-1"},        {"m.onnx", "--level", "9"},        {"m.onnx", "--provider", "gpu"},
-      {"m.onnx", "--shape", "x"},          {"m.onnx", "--iterations", "2", "--duration", "1"},
-      {},                                  {"a.onnx", "b.onnx"}};
+      {"m.onnx", "--batch", "0"},        {"m.onnx", "--threads", "-2"},   {"m.onnx", "--threads", "5000"},
+      {"m.onnx", "--streams", "0"},      {"m.onnx", "--iterations", "1.5"}, {"m.onnx", "--duration", "-1"},
+      {"m.onnx", "--duration", "nan"},   {"m.onnx", "--warmup", "-1"},    {"m.onnx", "--level", "9"},
+      {"m.onnx", "--provider", "gpu"},   {"m.onnx", "--shape", "x"},
+      {"m.onnx", "--iterations", "2", "--duration", "1"},
+      {},
+      {"a.onnx", "b.onnx"}};
   for (const auto& words : bad) {
     std::string joined;
     for (const auto& w : words) joined += w + " ";
