@@ -17,6 +17,9 @@ commands:
   conformance DIR... [--case MODEL=DATA_DIR] [--skip-list FILE] [--rtol R] [--atol A]
               [--range-tol T] [--timeout-s S] [--verbose]
         run ONNX-test-style cases through `edgeserve run` and compare with their outputs
+  bench MODEL [--batch N] [--threads T] [--streams S] [--iterations K | --duration SEC] [--warmup W]
+              [--provider P] [--level L] [--shape NAME=DIMS] [--profile] [--json]
+        latency percentiles, throughput, load time and peak RSS on random inputs; per-node profile
 
 run 'edgeserve <command> --help' for a command's options.
 )";
@@ -32,6 +35,7 @@ int main(int argc, char** argv) {
   if (cmd == "run") return edgeserve::cli::cmd_run(argc, argv);
   if (cmd == "info") return edgeserve::cli::cmd_info(argc, argv);
   if (cmd == "conformance") return edgeserve::cli::cmd_conformance(argc, argv);
+  if (cmd == "bench") return edgeserve::cli::cmd_bench(argc, argv);
   std::fprintf(stderr, "edgeserve: unknown command '%s'\n%s", cmd.c_str(), kUsage);
   return 2;
 }

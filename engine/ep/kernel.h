@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "engine/ep/run_profile.h"
 #include "engine/ir/graph.h"
 #include "engine/ir/tensor.h"
 
@@ -17,8 +18,12 @@ namespace edgeserve {
 class KernelContext {
  public:
   KernelContext(const Node& node, std::vector<const Tensor*> inputs, std::vector<Tensor>* outputs,
-                int64_t max_tensor_bytes)
-      : node_(node), inputs_(std::move(inputs)), outputs_(outputs), max_tensor_bytes_(max_tensor_bytes) {}
+                int64_t max_tensor_bytes, RunProfile* profile = nullptr)
+      : node_(node),
+        inputs_(std::move(inputs)),
+        outputs_(outputs),
+        max_tensor_bytes_(max_tensor_bytes),
+        profile_(profile) {}
 
   const Node& node() const { return node_; }
   size_t num_inputs() const { return inputs_.size(); }
@@ -34,11 +39,19 @@ class KernelContext {
   void set_output(size_t i, Tensor t) { (*outputs_)[i] = std::move(t); }
   int64_t max_tensor_bytes() const { return max_tensor_bytes_; }
 
+  // The run's profile, or null when the caller did not ask for one (then time nothing: profiling
+  // must cost nothing by default). The executor records one entry per step on its own. A kernel
+  // that runs several graph nodes in one call (a fused subgraph) may append one entry per inner
+  // node, in execution order, leaving `parent` empty: the executor sets it to this step's node
+  // after run() returns. Only the calling thread may append, even if the kernel uses a pool.
+  RunProfile* profile() const { return profile_; }
+
  private:
   const Node& node_;
   std::vector<const Tensor*> inputs_;
   std::vector<Tensor>* outputs_;
   int64_t max_tensor_bytes_;
+  RunProfile* profile_;
 };
 
 class Kernel {

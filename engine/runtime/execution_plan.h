@@ -10,6 +10,7 @@
 
 #include "common/status.h"
 #include "engine/ep/execution_provider.h"
+#include "engine/ep/run_profile.h"
 #include "engine/ir/graph.h"
 
 namespace edgeserve {
@@ -23,7 +24,8 @@ class ExecutionPlan {
                                                        int64_t max_tensor_bytes);
 
   // Runs with tensors for graph->inputs (same order; already validated). Returns graph outputs.
-  Result<std::vector<Tensor>> run(const std::vector<Tensor>& inputs) const;
+  // With a profile, appends one timed entry per step (see RunProfile); without, reads no clock.
+  Result<std::vector<Tensor>> run(const std::vector<Tensor>& inputs, RunProfile* profile = nullptr) const;
 
   // Provider name per step, in order ("cpu", "reference", ...), for `info` and tests.
   std::vector<std::string> step_providers() const;
@@ -39,6 +41,9 @@ class ExecutionPlan {
   Status add_node_step(const Node& node, const ExecutionProvider& provider);
   Status add_subgraph_step(const std::vector<const Node*>& nodes, const ExecutionProvider& provider);
   void plan_releases();
+  std::vector<Tensor> initial_slots(const std::vector<Tensor>& inputs) const;
+  Status run_step(const Step& step, std::vector<Tensor>& slots, RunProfile* profile) const;
+  Status run_step_timed(const Step& step, std::vector<Tensor>& slots, RunProfile& profile) const;
 
   std::shared_ptr<const Graph> graph_;
   std::vector<std::unique_ptr<Node>> subgraph_nodes_;  // owns the synthetic nodes

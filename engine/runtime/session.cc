@@ -148,8 +148,12 @@ Result<ModelInfo> inspect_model(const std::string& path, Provider provider) {
 }
 
 Result<std::vector<Tensor>> Session::run(const std::vector<NamedTensor>& inputs) const {
+  return run(inputs, nullptr);
+}
+
+Result<std::vector<Tensor>> Session::run(const std::vector<NamedTensor>& inputs, RunProfile* profile) const {
   EDGE_ASSIGN_OR_RETURN(std::vector<Tensor> bound, bind_inputs(*impl_->model.graph, inputs));
-  return impl_->plan->run(bound);
+  return impl_->plan->run(bound, profile);
 }
 
 }  // namespace edgeserve

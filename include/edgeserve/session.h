@@ -15,6 +15,7 @@
 
 #include "edgeserve/status.h"
 #include "edgeserve/tensor.h"
+#include "engine/ep/run_profile.h"
 
 namespace edgeserve {
 
@@ -83,6 +84,10 @@ class Session {
   // shape matching the declared dims (symbolic dims consistent across inputs). Returns the
   // outputs in outputs() order.
   Result<std::vector<Tensor>> run(const std::vector<NamedTensor>& inputs) const;
+  // The same, and when `profile` is not null appends one wall-time entry per executed node to it
+  // (see RunProfile; input validation is not timed). Timing costs a clock read per node, so pass
+  // null, or use the overload above, when not profiling. `profile` is the caller's, one per run.
+  Result<std::vector<Tensor>> run(const std::vector<NamedTensor>& inputs, RunProfile* profile) const;
 
   struct Impl;
 
