@@ -4,6 +4,7 @@
 
 #include <omp.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <unordered_map>
 
@@ -67,6 +68,18 @@ void Program::release(std::unique_ptr<RunState> state) const {
   pool_.push_back(std::move(state));
 }
 
+// One profile entry per primitive (several per node when reorders were inserted).
+void Program::run_profiled(RunState& state, RunProfile& profile) const {
+  for (size_t i = 0; i < steps_.size(); ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    steps_[i].primitive.execute(state.stream, state.step_args[i]);
+    state.stream.wait();
+    const auto end = std::chrono::steady_clock::now();
+    profile.entries.push_back(
+        {steps_[i].node_name, steps_[i].op_type, std::chrono::duration<double, std::milli>(end - start).count(), {}});
+  }
+}
+
 Status Program::run(KernelContext& ctx) const {
   std::unique_ptr<RunState> state = acquire();
   std::vector<void*> outputs(output_slots_.size(), nullptr);
@@ -88,8 +101,12 @@ Status Program::run(KernelContext& ctx) const {
     }
   }
   omp_set_num_threads(threads_);
-  for (size_t i = 0; i < steps_.size(); ++i) steps_[i].primitive.execute(state->stream, state->step_args[i]);
-  state->stream.wait();
+  if (ctx.profile() != nullptr) {
+    run_profiled(*state, *ctx.profile());
+  } else {
+    for (size_t i = 0; i < steps_.size(); ++i) steps_[i].primitive.execute(state->stream, state->step_args[i]);
+    state->stream.wait();
+  }
   release(std::move(state));
   return Status::ok();
 }

@@ -61,6 +61,7 @@ class Program {
   std::unique_ptr<RunState> make_state() const;
   std::unique_ptr<RunState> acquire() const;
   void release(std::unique_ptr<RunState> state) const;
+  void run_profiled(RunState& state, RunProfile& profile) const;
 
   std::vector<Buffer> buffers_;
   std::vector<Slot> slots_;

@@ -149,7 +149,8 @@ bool ProgramBuilder::can_overwrite(const Value* v, const Node& consumer) const {
 void ProgramBuilder::define(const Value* v, int slot) { value_slot_[v] = slot; }
 
 void ProgramBuilder::add_step(dnnl::primitive primitive, std::vector<std::pair<int, int>> args, const Node& node) {
-  steps_.push_back(ProgramStep{std::move(primitive), std::move(args), node.name, node.op_type});
+  steps_.push_back(ProgramStep{std::move(primitive), std::move(args), node.name,
+                               node.domain.empty() ? node.op_type : node.domain + "." + node.op_type});
 }
 
 Result<std::unique_ptr<Program>> ProgramBuilder::finish() {

@@ -78,8 +78,9 @@ Status build_eltwise(const Node& node, ProgramBuilder& b) {
 
 std::vector<CpuOp> eltwise_ops() {
   std::vector<CpuOp> ops;
+  // Not Log: oneDNN's approximation gives log(1) = -1.4e-6 where the ONNX tests expect 0.
   for (const char* op : {"Relu", "LeakyRelu", "Clip", "Sigmoid", "Tanh", "HardSwish", "HardSigmoid", "Elu",
-                         "Softplus", "Exp", "Log", "Sqrt", "Abs", "Neg"}) {
+                         "Softplus", "Exp", "Sqrt", "Abs", "Neg"}) {
     ops.push_back(CpuOp{op, claims_eltwise, build_eltwise});
   }
   return ops;
