@@ -132,4 +132,21 @@ Result<Dims> reshape_dims(const Dims& in, std::vector<int64_t> shape, bool allow
   return known;
 }
 
+// Clamps one axis of a slice per the ONNX rules; returns {start, count}.
+std::pair<int64_t, int64_t> clamp_slice(int64_t start, int64_t end, int64_t step, int64_t dim) {
+  if (dim == 0) return {0, 0};
+  if (start < 0) start += dim;
+  if (end < 0) end += dim;
+  if (step > 0) {
+    start = std::clamp<int64_t>(start, 0, dim);
+    end = std::clamp<int64_t>(end, 0, dim);
+    return {start, end > start ? (end - start - 1) / step + 1 : 0};
+  }
+  start = std::clamp<int64_t>(start, 0, dim - 1);
+  end = std::clamp<int64_t>(end, -1, dim - 1);
+  // -step cannot overflow: a step below -dim behaves like -dim (one element at most).
+  const int64_t back = std::min(-std::max(step, -dim), dim);
+  return {start, start > end ? (start - end - 1) / back + 1 : 0};
+}
+
 }  // namespace edgeserve

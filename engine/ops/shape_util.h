@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -29,6 +30,9 @@ Result<std::vector<int64_t>> normalize_axes(const std::vector<int64_t>& axes, in
 
 // Resolves a Reshape target: 0 copies the input dim (unless allow_zero), one -1 is inferred.
 Result<Dims> reshape_dims(const Dims& in, std::vector<int64_t> shape, bool allow_zero);
+
+// Clamps one axis of a Slice per the ONNX rules; returns {start, count}. step != 0.
+std::pair<int64_t, int64_t> clamp_slice(int64_t start, int64_t end, int64_t step, int64_t dim);
 
 // Reads an int32/int64 tensor (a shape, axes, starts...) as int64 values.
 Result<std::vector<int64_t>> read_int_values(const Tensor& t);

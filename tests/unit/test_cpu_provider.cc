@@ -207,3 +207,29 @@ TEST(CpuProvider, FusedConvResidualAndSiluMatchReference) {
 
 }  // namespace
 }  // namespace edgeserve
+
+namespace edgeserve {
+namespace {
+
+TEST(CpuProvider, SliceTransposeResizeAndPlainConcatMatchReference) {
+  std::mt19937 rng(17);
+  OnnxModelBuilder b;
+  b.input("x", {"1", "3", "8", "10"});
+  b.int_initializer("s0", {0, 0}).int_initializer("e", {INT64_MAX, INT64_MAX}).int_initializer("ax", {2, 3});
+  b.int_initializer("st", {2, 3}).int_initializer("s1", {1, 0});
+  b.initializer("scales", {4}, {1.f, 1.f, 2.f, 3.f}).initializer("roi", {0}, {});
+  b.node("Slice", {"x", "s0", "e", "ax", "st"}, {"a"});
+  b.node("Slice", {"x", "s1", "e", "ax", "st"}, {"c"});
+  testing::set_int(b.node("Concat", {"a", "c"}, {"cat"}), "axis", 1);
+  auto* resize = b.node("Resize", {"cat", "roi", "scales"}, {"r"});
+  testing::set_string(resize, "mode", "nearest");
+  testing::set_string(resize, "coordinate_transformation_mode", "asymmetric");
+  testing::set_string(resize, "nearest_mode", "floor");
+  testing::set_ints(b.node("Transpose", {"r"}, {"y"}), "perm", {0, 2, 3, 1});
+  b.output("y");
+  auto steps = expect_same_outputs(b.bytes(), {{"x", random_tensor(rng, {1, 3, 8, 10})}}, "slice-concat-resize");
+  EXPECT_EQ(steps, std::vector<std::string>{"cpu"});
+}
+
+}  // namespace
+}  // namespace edgeserve

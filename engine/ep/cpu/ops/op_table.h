@@ -35,6 +35,8 @@ std::vector<CpuOp> concat_ops();   // Concat
 std::vector<CpuOp> gemm_ops();     // Gemm, MatMul with constant weights
 std::vector<CpuOp> view_ops();     // Identity, Dropout, Flatten, Reshape, Squeeze, Unsqueeze
 std::vector<CpuOp> softmax_ops();  // Softmax, LogSoftmax
+std::vector<CpuOp> layout_ops();   // Slice, Transpose
+std::vector<CpuOp> resize_ops();   // Resize (nearest, whole factors)
 
 // The entry for the node's op type, domain and opset, or null.
 const CpuOp* find_cpu_op(const Node& node);
