@@ -2,6 +2,7 @@
 #include "apps/edgeserve/bench_profile.h"
 
 #include <algorithm>
+#include <set>
 
 namespace edgeserve::cli {
 
@@ -31,9 +32,15 @@ double ProfileTotals::step_ms_per_run() const { return runs_ == 0 ? 0 : step_ms_
 
 std::vector<OpTypeRow> ProfileTotals::by_op_type() const {
   if (runs_ == 0) return {};
+  // Leaves only: a fused step (a cpu subgraph) is broken down into its inner entries, so the
+  // table shows Conv, Reorder, ... rather than one opaque subgraph; the percentages still add up.
+  std::set<std::string> fused_steps;
+  for (const auto& [key, sum] : nodes_) {
+    if (!sum.parent.empty()) fused_steps.insert(sum.parent);
+  }
   std::map<std::string, OpTypeRow> rows;
   for (const auto& [key, sum] : nodes_) {
-    if (!sum.parent.empty()) continue;
+    if (sum.parent.empty() && fused_steps.count(key.substr(1))) continue;
     OpTypeRow& row = rows[sum.op_type];
     row.op_type = sum.op_type;
     row.ms_per_run += sum.ms / static_cast<double>(runs_);

@@ -33,7 +33,8 @@ class ProfileTotals {
   int64_t runs() const { return runs_; }
   // Sum of all steps' time per run; entries inside steps are not counted twice.
   double step_ms_per_run() const;
-  // Op types by descending time; steps only, so the percentages add up to 100.
+  // Op types by descending time, over leaf entries (a fused step's inner entries instead of the
+  // step), so the percentages add up to 100 when the inner entries cover the step.
   std::vector<OpTypeRow> by_op_type() const;
   // Every node, steps and inner entries alike, by descending time.
   std::vector<NodeRow> by_node() const;

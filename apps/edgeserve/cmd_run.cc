@@ -69,7 +69,7 @@ int cmd_run(int argc, char** argv) {
     return 2;
   }
   SessionOptions options;
-  if (!parse_provider(args->get("--provider", "reference"), &options.provider)) {
+  if (!parse_provider(args->get("--provider", "cpu"), &options.provider)) {
     return fail("run", str_cat("unknown provider '", args->get("--provider"), "' (available: cpu, reference)"), 2);
   }
   auto threads = args->get_int("--threads", 0);

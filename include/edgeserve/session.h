@@ -29,7 +29,7 @@ bool parse_provider(std::string_view name, Provider* out);
 const char* provider_name(Provider p);
 
 struct SessionOptions {
-  Provider provider = Provider::kReference;
+  Provider provider = Provider::kCpu;  // the fast path; kReference is the oracle
   // Intra-op threads per run; 0: the cores available to the process. The reference provider
   // runs each kernel on the calling thread (it is the oracle); the cpu provider uses this many
   // OpenMP threads.

@@ -97,7 +97,7 @@ class Bench(unittest.TestCase):
         o = r["options"]
         self.assertEqual((o["batch"], o["threads"], o["streams"], o["session_threads"]), (1, 1, 1, 1))
         self.assertEqual((o["iterations"], o["warmup"], o["level"]), (5, 2, 2))
-        self.assertEqual(o["provider"], "reference")
+        self.assertEqual(o["provider"], "cpu")  # the default
         self.assertNotIn("profile", r)
         self.assertNotIn("arena_bytes", r)  # comes with the memory planner; never a made-up figure
 
@@ -138,7 +138,7 @@ class Bench(unittest.TestCase):
                          [("c", "bool", [2, 4]), ("i", "int64", [2, 4])])
 
     def test_profile_lists_every_node(self):
-        r = self.bench_json(self.model, "--iterations", "4", "--profile")
+        r = self.bench_json(self.model, "--iterations", "4", "--profile", "--provider", "reference")
         p = r["profile"]
         self.assertEqual(p["runs"], 4)
         self.assertEqual(sorted((n["node"], n["op_type"]) for n in p["nodes"]),
@@ -150,8 +150,14 @@ class Bench(unittest.TestCase):
         proc = self.bench(self.model, "--iterations", "3", "--profile")
         self.assertEqual(proc.returncode, 0, proc.stderr)
         for fragment in ("latency    p50", "throughput", "items/s", "load", "Session::load", "peak RSS",
-                         "provider reference", "op type", "relu0"):
+                         "provider cpu", "op type", "relu0"):
             self.assertIn(fragment, proc.stdout)
+
+    def test_cpu_profile_breaks_the_subgraph_down_by_op_type(self):
+        p = self.bench_json(self.model, "--iterations", "4", "--profile", "--provider", "cpu")["profile"]
+        self.assertEqual({o["op_type"] for o in p["op_types"]}, {"Add", "Relu", "Sigmoid"})
+        self.assertIn("edgeserve.Subgraph", {n["op_type"] for n in p["nodes"]})
+        self.assertLessEqual(sum(o["percent"] for o in p["op_types"]), 100 + 1e-6)
 
     def test_bad_options_are_usage_errors(self):
         cases = [

@@ -6,5 +6,6 @@
 set -euo pipefail
 edgeserve=$1 generator=$2 dir=${EDGE_FIXTURES:+$EDGE_FIXTURES/torchvision}
 dir=${dir:-$3}
+provider=${4:-reference}
 /usr/bin/python3 "$generator" "$dir" >/dev/null
-"$edgeserve" conformance "$dir" --rtol 0 --atol 0 --range-tol 1e-4 --timeout-s 1200 --verbose
+"$edgeserve" conformance "$dir" --rtol 0 --atol 0 --range-tol 1e-4 --timeout-s 1200 --provider "$provider" --verbose
