@@ -34,6 +34,13 @@ Status parse_run_counts(const Args& args, BenchOptions& o) {
     }
     o.duration_s = d;
   }
+  if (args.has("--idle-s")) {
+    EDGE_ASSIGN_OR_RETURN(double d, args.get_double("--idle-s", 0));
+    if (!std::isfinite(d) || d <= 0 || d > 3600) {
+      return invalid_argument(str_cat("--idle-s expects seconds in (0, 3600], got ", args.get("--idle-s")));
+    }
+    o.idle_s = d;
+  }
   if (args.has("--warmup")) {
     EDGE_ASSIGN_OR_RETURN(o.warmup, int_at_least(args, "--warmup", 0, 0));
   }
@@ -58,7 +65,7 @@ Status parse_engine_options(const Args& args, BenchOptions& o) {
 }  // namespace
 
 ArgSpec bench_arg_spec() {
-  return {{"--batch", "--threads", "--streams", "--iterations", "--duration", "--warmup", "--provider", "--level",
+  return {{"--batch", "--threads", "--streams", "--iterations", "--duration", "--warmup", "--idle-s", "--provider", "--level",
            "--shape"},
           {"--profile", "--json", "--help"}};
 }

@@ -35,6 +35,7 @@ struct BenchOptions {
   std::optional<int64_t> iterations;  // exactly this many measured runs
   std::optional<double> duration_s;   // measure for this long instead
   std::optional<int64_t> warmup;      // unset: the default above
+  std::optional<double> idle_s;       // then stay idle this long and report the CPU used
   Provider provider = SessionOptions{}.provider;
   int level = SessionOptions{}.optimization_level;
   std::vector<ShapeOverride> shapes;

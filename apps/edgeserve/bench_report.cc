@@ -37,6 +37,7 @@ void json_options(JsonWriter& w, const BenchOptions& o) {
   o.duration_s ? w.null() : w.integer(meas.max_runs);
   json_limit(w, "duration_s", o.duration_s.has_value(), o.duration_s.value_or(0));
   json_limit(w, "measure_cap_s", !o.iterations && !o.duration_s, meas.max_seconds);
+  json_limit(w, "idle_s", o.idle_s.has_value(), o.idle_s.value_or(0));
   w.key("shapes").begin_object();
   for (const ShapeOverride& s : o.shapes) json_dims(w.key(s.input), s.dims);
   w.end_object();
@@ -131,6 +132,7 @@ std::string bench_json(const BenchReport& r) {
   w.key("items_per_s").number(r.throughput_per_s() * static_cast<double>(r.options->batch));
   w.key("peak_rss_bytes");
   r.peak_rss_bytes ? w.integer(*r.peak_rss_bytes) : w.null();
+  if (r.idle_cpu_percent) w.key("idle_cpu_percent").number(*r.idle_cpu_percent);
   if (r.profile != nullptr) json_profile(w, *r.profile);
   return w.end_object().str();
 }
@@ -148,6 +150,10 @@ std::string bench_text(const BenchReport& r) {
   s += str_cat("throughput ", fixed(r.throughput_per_s(), 2), " inferences/s, ",
                fixed(r.throughput_per_s() * static_cast<double>(r.options->batch), 2), " items/s\n");
   s += str_cat("peak RSS   ", r.peak_rss_bytes ? mib(*r.peak_rss_bytes) : std::string("unknown"), "\n");
+  if (r.idle_cpu_percent) {
+    s += str_cat("idle       ", fixed(*r.idle_cpu_percent, 3), "% of one core over ", fixed(*r.options->idle_s, 1),
+                 " s with the session loaded and no requests\n");
+  }
   if (r.profile != nullptr) s += text_profile(*r.profile);
   return s;
 }

@@ -23,6 +23,7 @@ struct BenchReport {
   LatencyStats latency;
   double wall_s = 0;               // of the measured runs
   std::optional<int64_t> peak_rss_bytes;
+  std::optional<double> idle_cpu_percent;  // with --idle-s: CPU used while idle, % of one core
   const ProfileTotals* profile = nullptr;  // set with --profile
 
   // File to first inference ready: load plus the first run (random input making excluded).

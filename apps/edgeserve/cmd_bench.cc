@@ -2,6 +2,7 @@
 // throughput, load time, peak RSS and optionally a per-node profile.
 #include <chrono>
 #include <cstdio>
+#include <thread>
 
 #include "apps/edgeserve/args.h"
 #include "apps/edgeserve/bench_inputs.h"
@@ -18,7 +19,7 @@ namespace {
 
 constexpr const char* kBenchHelp =
     "usage: edgeserve bench MODEL [--batch N] [--threads T] [--streams S] [--iterations K | --duration SEC]\n"
-    "                       [--warmup W] [--provider P] [--level L] [--shape NAME=DIMS ...] [--profile] [--json]\n"
+    "                       [--warmup W] [--idle-s SEC] [--provider P] [--level L] [--shape NAME=DIMS ...] [--profile] [--json]\n"
     "  Runs MODEL on seeded random inputs and reports latency p50/p90/p99/mean, throughput, load time\n"
     "  (Session::load + first inference) and peak RSS.\n"
     "  --batch N         value of the first symbolic dim of every input (default 1)\n"
@@ -27,6 +28,7 @@ constexpr const char* kBenchHelp =
     "  --iterations K    measure exactly K runs (default: 100 runs, or fewer if 10 s have passed)\n"
     "  --duration SEC    measure for SEC seconds instead\n"
     "  --warmup W        unmeasured runs first (default: 10 runs, or fewer if 2 s have passed)\n"
+    "  --idle-s SEC      afterwards, stay idle SEC seconds with the session loaded; report the CPU used\n"
     "  --provider P      execution provider (default: the library's default)\n"
     "  --level L         graph optimization level 0..2 (default 2)\n"
     "  --shape NAME=DIMS the whole shape of input NAME, e.g. images=1x3x416x416\n"
@@ -68,6 +70,13 @@ int measure(const BenchOptions& o, BenchReport& report, LoopResult& measured) {
   auto timed = run_loop(**session, *inputs, o.measure_limits());
   if (!timed.is_ok()) return fail("bench", str_cat(o.model, ": ", timed.status().message()));
   measured = std::move(timed).value();
+  if (o.idle_s) {
+    // The session stays loaded (thread pools included) while nothing runs: a busy-spinning pool
+    // shows up here.
+    const double cpu_before = process_cpu_seconds();
+    std::this_thread::sleep_for(std::chrono::duration<double>(*o.idle_s));
+    report.idle_cpu_percent = 100 * (process_cpu_seconds() - cpu_before) / *o.idle_s;
+  }
   return 0;
 }
 

@@ -2,6 +2,7 @@
 #include "apps/edgeserve/process_info.h"
 
 #include <sched.h>
+#include <sys/resource.h>
 
 #include <cctype>
 #include <fstream>
@@ -9,6 +10,13 @@
 #include <string>
 
 namespace edgeserve::cli {
+
+double process_cpu_seconds() {
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0;
+  auto seconds = [](const timeval& t) { return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) * 1e-6; };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
 
 int available_cores() {
   cpu_set_t set;

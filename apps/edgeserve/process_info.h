@@ -14,6 +14,9 @@ int available_cores();
 // Peak resident set size (VmHWM) in bytes, read from /proc/self/status; nullopt if unreadable.
 std::optional<int64_t> peak_rss_bytes();
 
+// CPU time (user + system, all threads) this process has used so far, in seconds.
+double process_cpu_seconds();
+
 // The VmHWM line of a /proc/<pid>/status text, in bytes; nullopt if absent or malformed.
 std::optional<int64_t> parse_vm_hwm_bytes(std::string_view status_text);
 

@@ -153,6 +153,13 @@ class Bench(unittest.TestCase):
                          "provider cpu", "op type", "relu0"):
             self.assertIn(fragment, proc.stdout)
 
+    def test_an_idle_session_does_not_spin(self):
+        # OpenMP workers that busy-wait between requests would burn a core here.
+        r = self.bench_json(self.model, "--iterations", "5", "--idle-s", "1", "--provider", "cpu")
+        self.assertGreaterEqual(r["idle_cpu_percent"], 0)
+        self.assertLess(r["idle_cpu_percent"], 5)
+        self.assertEqual(r["options"]["idle_s"], 1)
+
     def test_cpu_profile_breaks_the_subgraph_down_by_op_type(self):
         p = self.bench_json(self.model, "--iterations", "4", "--profile", "--provider", "cpu")["profile"]
         self.assertEqual({o["op_type"] for o in p["op_types"]}, {"Add", "Relu", "Sigmoid"})
