@@ -5,6 +5,7 @@
 #include "engine/passes/constant_to_initializer.h"
 #include "engine/passes/dead_node_elimination.h"
 #include "engine/passes/activation_fusion.h"
+#include "engine/passes/batchnorm_folding.h"
 #include "engine/passes/identity_elimination.h"
 #include "engine/passes/residual_add_fusion.h"
 
@@ -19,6 +20,7 @@ Status run_passes(Graph& graph, int level, const ExecutionProvider& evaluator) {
     EDGE_RETURN_IF_ERROR(eliminate_dead_nodes(graph));
   }
   if (level >= 2) {
+    EDGE_RETURN_IF_ERROR(fold_batchnorms(graph));  // before fusion: Conv + BN + Relu fuses whole
     EDGE_RETURN_IF_ERROR(fuse_residual_adds(graph));  // first: Conv + Add + Relu fuses whole
     EDGE_RETURN_IF_ERROR(fuse_activations(graph));
   }

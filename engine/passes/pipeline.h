@@ -12,7 +12,7 @@ namespace edgeserve {
 //   0  none: only the canonicalisation every later stage relies on (Constant -> initializer).
 //   1  basic: rewrites that never change results: constant folding, Identity/Dropout and dead
 //      node elimination.
-//   2  all: fusions for the fast providers (default).
+//   2  all: BatchNorm folding and the Conv/Gemm fusions for the fast providers (default).
 inline constexpr int kMaxOptimizationLevel = 2;
 
 // Runs the passes of `level` and re-finalizes the graph. `evaluator` runs constant folding.

@@ -1,0 +1,139 @@
+// Graph passes: each rewrite is checked by its node counts before and after (level 0 vs the
+// level that enables it) and by unchanged outputs on the reference provider.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+
+#include "edgeserve/session.h"
+#include "onnx_model_builder.h"
+
+namespace edgeserve {
+namespace {
+
+using testing::OnnxModelBuilder;
+using testing::random_floats;
+
+struct Loaded {
+  std::unique_ptr<Session> session;
+  std::map<std::string, int> ops;
+};
+
+Loaded load(const std::string& model, int level) {
+  SessionOptions opts;
+  opts.provider = Provider::kReference;
+  opts.optimization_level = level;
+  auto s = Session::load_from_bytes(model, opts);
+  EXPECT_TRUE(s.is_ok()) << s.status().message();
+  if (!s.is_ok()) return {};
+  auto ops = (*s)->summary().op_histogram;
+  return {std::move(s).value(), ops};
+}
+
+// Loads at levels 0 and `level`, expects the same outputs, returns both op histograms.
+std::pair<std::map<std::string, int>, std::map<std::string, int>> compare_levels(const std::string& model, int level,
+                                                                                 const Dims& input_dims) {
+  Loaded before = load(model, 0);
+  Loaded after = load(model, level);
+  if (!before.session || !after.session) return {};
+  std::mt19937 rng(3);
+  Tensor x = Tensor::allocate(DType::kFloat32, input_dims).value();
+  auto v = random_floats(rng, static_cast<size_t>(x.num_elements()));
+  std::copy(v.begin(), v.end(), x.mutable_data<float>());
+  auto a = before.session->run({{"x", x}});
+  auto b = after.session->run({{"x", x}});
+  EXPECT_TRUE(a.is_ok() && b.is_ok());
+  if (!a.is_ok() || !b.is_ok()) return {};
+  const Tensor& e = (*a)[0];
+  const Tensor& g = (*b)[0];
+  EXPECT_EQ(e.dims(), g.dims());
+  for (int64_t i = 0; i < e.num_elements() && e.dims() == g.dims(); ++i) {
+    EXPECT_NEAR(e.data<float>()[i], g.data<float>()[i], 1e-4f * (1.f + std::fabs(e.data<float>()[i]))) << i;
+  }
+  return {before.ops, after.ops};
+}
+
+TEST(Passes, BatchNormFoldsIntoConvAndReluFusesAfter) {
+  std::mt19937 rng(1);
+  OnnxModelBuilder b;
+  b.input("x", {"1", "4", "6", "6"});
+  b.initializer("w", {8, 4, 3, 3}, random_floats(rng, 8 * 4 * 9));
+  b.initializer("bias", {8}, random_floats(rng, 8));
+  b.initializer("gamma", {8}, random_floats(rng, 8, 0.5f, 1.5f));
+  b.initializer("beta", {8}, random_floats(rng, 8));
+  b.initializer("mean", {8}, random_floats(rng, 8));
+  b.initializer("var", {8}, random_floats(rng, 8, 0.1f, 2.f));
+  b.node("Conv", {"x", "w", "bias"}, {"c"});
+  testing::set_float(b.node("BatchNormalization", {"c", "gamma", "beta", "mean", "var"}, {"n"}), "epsilon", 1e-3f);
+  b.node("Relu", {"n"}, {"y"});
+  b.output("y");
+  auto [before, after] = compare_levels(b.bytes(), 2, {1, 4, 6, 6});
+  EXPECT_EQ(before, (std::map<std::string, int>{{"BatchNormalization", 1}, {"Conv", 1}, {"Relu", 1}}));
+  EXPECT_EQ(after, (std::map<std::string, int>{{"edgeserve.FusedConv", 1}}));
+}
+
+TEST(Passes, ResidualAddAndClipFuseIntoConv) {
+  std::mt19937 rng(2);
+  OnnxModelBuilder b;
+  b.input("x", {"1", "8", "5", "5"});
+  b.initializer("w", {8, 8, 1, 1}, random_floats(rng, 64));
+  b.initializer("lo", {}, {0.f}).initializer("hi", {}, {6.f});
+  b.node("Conv", {"x", "w"}, {"c"});
+  b.node("Add", {"x", "c"}, {"s"});
+  b.node("Clip", {"s", "lo", "hi"}, {"y"});
+  b.output("y");
+  auto [before, after] = compare_levels(b.bytes(), 2, {1, 8, 5, 5});
+  EXPECT_EQ(before.size(), 3u);
+  EXPECT_EQ(after, (std::map<std::string, int>{{"edgeserve.FusedConv", 1}}));
+}
+
+TEST(Passes, SiluAndGemmActivationFuse) {
+  std::mt19937 rng(3);
+  OnnxModelBuilder b;
+  b.input("x", {"2", "6"});
+  b.initializer("w", {6, 5}, random_floats(rng, 30));
+  b.initializer("w2", {5, 3}, random_floats(rng, 15));
+  b.node("Gemm", {"x", "w"}, {"g"});
+  b.node("Sigmoid", {"g"}, {"s"});
+  b.node("Mul", {"s", "g"}, {"m"});  // SiLU with the operands swapped
+  b.node("Gemm", {"m", "w2"}, {"g2"});
+  b.node("Tanh", {"g2"}, {"y"});
+  b.output("y");
+  auto [before, after] = compare_levels(b.bytes(), 2, {2, 6});
+  EXPECT_EQ(before.size(), 4u);
+  EXPECT_EQ(after, (std::map<std::string, int>{{"edgeserve.FusedGemm", 2}}));
+}
+
+// A Conv output read twice (here by a graph output) must not fuse: the unfused value is needed.
+TEST(Passes, ActivationDoesNotFuseAwayAValueReadElsewhere) {
+  std::mt19937 rng(4);
+  OnnxModelBuilder b;
+  b.input("x", {"1", "2", "4", "4"});
+  b.initializer("w", {2, 2, 1, 1}, random_floats(rng, 4));
+  b.node("Conv", {"x", "w"}, {"c"});
+  b.node("Relu", {"c"}, {"r"});
+  b.node("Add", {"r", "c"}, {"y"});
+  b.output("y");
+  auto [before, after] = compare_levels(b.bytes(), 2, {1, 2, 4, 4});
+  EXPECT_EQ(after.count("Relu"), 1u);
+  EXPECT_EQ(after.count("edgeserve.FusedConv"), 0u);
+}
+
+TEST(Passes, ConstantFoldingAndIdentityEliminationAtLevelOne) {
+  std::mt19937 rng(5);
+  OnnxModelBuilder b;
+  b.input("x", {"2", "3"});
+  b.initializer("w", {3, 2}, random_floats(rng, 6));
+  b.node("Transpose", {"w"}, {"wt"});      // constant: folded
+  b.node("Transpose", {"wt"}, {"wtt"});    // constant: folded
+  b.node("Identity", {"x"}, {"xi"});       // eliminated
+  b.node("MatMul", {"xi", "wtt"}, {"m"});
+  b.node("Relu", {"m"}, {"y"});
+  b.output("y");
+  auto [before, after] = compare_levels(b.bytes(), 1, {2, 3});
+  EXPECT_EQ(before, (std::map<std::string, int>{{"Identity", 1}, {"MatMul", 1}, {"Relu", 1}, {"Transpose", 2}}));
+  EXPECT_EQ(after, (std::map<std::string, int>{{"MatMul", 1}, {"Relu", 1}}));
+}
+
+}  // namespace
+}  // namespace edgeserve
