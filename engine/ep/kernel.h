@@ -60,6 +60,9 @@ class Kernel {
   // Computes the outputs. Errors describe what is wrong with the inputs (shapes, values); the
   // executor prefixes the node's description.
   virtual Status run(KernelContext& ctx) const = 0;
+  // Optional: bytes of scratch memory (an arena) one run of the kernel uses for the input shapes
+  // it was last prepared for; 0 when it has none or has not been prepared yet.
+  virtual int64_t arena_bytes() const { return 0; }
 };
 
 // A kernel whose state is one parsed-attribute struct and whose body is a function of it.

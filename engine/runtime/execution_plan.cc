@@ -83,7 +83,7 @@ Result<std::unique_ptr<ExecutionPlan>> ExecutionPlan::create(std::shared_ptr<con
 
 Status ExecutionPlan::add_node_step(const Node& node, const ExecutionProvider& provider) {
   EDGE_ASSIGN_OR_RETURN(auto kernel, provider.create_kernel(node));
-  steps_.push_back(Step{&node, &provider, std::move(kernel), {}});
+  steps_.push_back(Step{&node, &provider, 1, std::move(kernel), {}});
   return Status::ok();
 }
 
@@ -98,9 +98,15 @@ Status ExecutionPlan::add_subgraph_step(const std::vector<const Node*>& nodes, c
   for (const Value* v : sg.inputs) synthetic->inputs.push_back(const_cast<Value*>(v));
   for (const Value* v : sg.outputs) synthetic->outputs.push_back(const_cast<Value*>(v));
   EDGE_ASSIGN_OR_RETURN(auto kernel, provider.compile_subgraph(sg));
-  steps_.push_back(Step{synthetic.get(), &provider, std::move(kernel), {}});
+  steps_.push_back(Step{synthetic.get(), &provider, static_cast<int>(nodes.size()), std::move(kernel), {}});
   subgraph_nodes_.push_back(std::move(synthetic));
   return Status::ok();
+}
+
+std::vector<ExecutionPlan::StepInfo> ExecutionPlan::step_infos() const {
+  std::vector<StepInfo> infos;
+  for (const Step& s : steps_) infos.push_back({s.node->name, s.provider->name(), s.nodes, s.kernel->arena_bytes()});
+  return infos;
 }
 
 std::vector<std::string> ExecutionPlan::step_providers() const {

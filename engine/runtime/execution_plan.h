@@ -29,11 +29,19 @@ class ExecutionPlan {
 
   // Provider name per step, in order ("cpu", "reference", ...), for `info` and tests.
   std::vector<std::string> step_providers() const;
+  struct StepInfo {
+    std::string name;      // node name, or the subgraph's description
+    std::string provider;
+    int nodes = 1;         // graph nodes the step runs
+    int64_t arena_bytes = 0;
+  };
+  std::vector<StepInfo> step_infos() const;
 
  private:
   struct Step {
     const Node* node;  // a graph node, or a synthetic node standing for a compiled subgraph
     const ExecutionProvider* provider;
+    int nodes;  // graph nodes this step runs
     std::unique_ptr<Kernel> kernel;
     std::vector<int> release_after;  // value indices whose last use is this step
   };

@@ -125,6 +125,12 @@ ModelSummary Session::summary() const { return summarize(impl_->model); }
 
 std::vector<std::string> Session::step_providers() const { return impl_->plan->step_providers(); }
 
+std::vector<Session::PlanStep> Session::plan() const {
+  std::vector<PlanStep> steps;
+  for (const auto& s : impl_->plan->step_infos()) steps.push_back({s.name, s.provider, s.nodes, s.arena_bytes});
+  return steps;
+}
+
 Result<ModelInfo> inspect_model(const std::string& path, Provider provider) {
   EDGE_ASSIGN_OR_RETURN(Model model, import_model_file(path));
   ReferenceProvider evaluator;

@@ -79,6 +79,16 @@ class Session {
   // The provider of each execution step, in order ("cpu", "reference"); a run of nodes the cpu
   // provider compiled as one subgraph is one step.
   std::vector<std::string> step_providers() const;
+  // The execution plan as `edgeserve info --plan` prints it: one entry per step. arena_bytes is
+  // the scratch memory one run of the step uses, for the input shapes last run (compiled cpu
+  // subgraphs of static shapes know theirs at load; dynamic ones after their first run).
+  struct PlanStep {
+    std::string name;
+    std::string provider;
+    int nodes = 1;
+    int64_t arena_bytes = 0;
+  };
+  std::vector<PlanStep> plan() const;
 
   // Runs the model. Every true input must be given once, by name, with the declared dtype and a
   // shape matching the declared dims (symbolic dims consistent across inputs). Returns the

@@ -153,6 +153,21 @@ class Bench(unittest.TestCase):
                          "provider cpu", "op type", "relu0"):
             self.assertIn(fragment, proc.stdout)
 
+    def test_info_plan_reports_steps_and_arena_bytes(self):
+        proc = subprocess.run([EDGESERVE, "info", self.model, "--plan", "--batch", "4"], capture_output=True,
+                              text=True, timeout=TIME_LIMIT_S)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        plan = proc.stdout[proc.stdout.index("plan (cpu provider, level 2, batch 4):"):].splitlines()
+        self.assertRegex(plan[1], r"^\s+cpu\s+3 nodes\s+arena\s+\d+ bytes")
+        total = int(plan[-1].split(":")[1])
+        # Add writes straight into the output tensor and Relu, Sigmoid overwrite it in place:
+        # the chain needs no arena at all.
+        self.assertEqual(total, 0)
+        proc = subprocess.run([EDGESERVE, "info", self.two_symbols, "--plan"], capture_output=True, text=True,
+                              timeout=TIME_LIMIT_S)
+        self.assertEqual(proc.returncode, 1)
+        self.assertIn("seq", proc.stderr)
+
     def test_an_idle_session_does_not_spin(self):
         # OpenMP workers that busy-wait between requests would burn a core here.
         r = self.bench_json(self.model, "--iterations", "5", "--idle-s", "1", "--provider", "cpu")

@@ -47,6 +47,11 @@ Result<std::shared_ptr<const Program>> SubgraphKernel::program_for(const std::ve
   return program;
 }
 
+int64_t SubgraphKernel::arena_bytes() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return programs_.empty() ? 0 : programs_.front().second->arena_bytes();
+}
+
 Status SubgraphKernel::precompile(const std::vector<Dims>& input_dims) const {
   return program_for(input_dims).status();
 }

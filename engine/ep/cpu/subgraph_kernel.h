@@ -24,6 +24,7 @@ class SubgraphKernel final : public Kernel {
   // Compiles for `input_dims` now (used at prepare time for static shapes).
   Status precompile(const std::vector<Dims>& input_dims) const;
   Status run(KernelContext& ctx) const override;
+  int64_t arena_bytes() const override;
 
   static constexpr size_t kMaxCachedPrograms = 8;
 
