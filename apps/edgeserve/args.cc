@@ -1,6 +1,8 @@
 // Command-line parsing.
 #include "apps/edgeserve/args.h"
 
+#include <cctype>
+
 #include "common/strings.h"
 
 namespace edgeserve::cli {
@@ -43,7 +45,9 @@ Result<Args> parse_args(int argc, char** argv, int first, const ArgSpec& spec) {
   Args args;
   for (int i = first; i < argc; ++i) {
     std::string a = argv[i];
-    if (a.rfind("--", 0) != 0 || a == "--") {
+    // Long options "--name[=value]", and single-letter ones ("-o") for the conventional few.
+    const bool short_option = a.size() == 2 && a[0] == '-' && std::isalpha(static_cast<unsigned char>(a[1]));
+    if ((a.rfind("--", 0) != 0 || a == "--") && !short_option) {
       args.positional.push_back(a);
       continue;
     }

@@ -10,6 +10,7 @@ int cmd_run(int argc, char** argv);
 int cmd_info(int argc, char** argv);
 int cmd_conformance(int argc, char** argv);
 int cmd_bench(int argc, char** argv);
+int cmd_optimize(int argc, char** argv);
 
 // Prints "edgeserve <cmd>: <message>" to stderr and returns `code`.
 int fail(const char* cmd, const std::string& message, int code = 1);

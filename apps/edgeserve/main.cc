@@ -11,15 +11,19 @@ constexpr const char* kUsage = R"(usage: edgeserve <command> [options]
 
 commands:
   run MODEL --input FILE [--input FILE ...] --output-dir DIR [--provider cpu|reference] [--threads N]
+      [--level L]
         run a model on .pb/.npy input tensors; writes DIR/output_<i>.pb in graph-output order
-  info MODEL
-        print inputs, outputs, opsets, op histogram, parameter count and unsupported ops
+  info MODEL [--plan [--provider P] [--level L] [--batch N] [--threads T]]
+        print inputs, outputs, opsets, op histogram, parameter count and unsupported ops;
+        --plan: the execution steps and their arena bytes
   conformance DIR... [--case MODEL=DATA_DIR] [--skip-list FILE] [--rtol R] [--atol A]
               [--range-tol T] [--timeout-s S] [--verbose]
         run ONNX-test-style cases through `edgeserve run` and compare with their outputs
   bench MODEL [--batch N] [--threads T] [--streams S] [--iterations K | --duration SEC] [--warmup W]
               [--provider P] [--level L] [--shape NAME=DIMS] [--profile] [--json]
         latency percentiles, throughput, load time and peak RSS on random inputs; per-node profile
+  optimize MODEL -o OUT.onnx [--level 0|1|2]
+        write the graph after the optimisation passes (fused ops in the `edgeserve` domain)
 
 run 'edgeserve <command> --help' for a command's options.
 )";
@@ -36,6 +40,7 @@ int main(int argc, char** argv) {
   if (cmd == "info") return edgeserve::cli::cmd_info(argc, argv);
   if (cmd == "conformance") return edgeserve::cli::cmd_conformance(argc, argv);
   if (cmd == "bench") return edgeserve::cli::cmd_bench(argc, argv);
+  if (cmd == "optimize") return edgeserve::cli::cmd_optimize(argc, argv);
   std::fprintf(stderr, "edgeserve: unknown command '%s'\n%s", cmd.c_str(), kUsage);
   return 2;
 }

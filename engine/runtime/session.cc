@@ -8,6 +8,7 @@
 
 #include "engine/ep/cpu/cpu_provider.h"
 #include "engine/ep/reference/reference_provider.h"
+#include "engine/onnx/model_export.h"
 #include "engine/onnx/model_import.h"
 #include "engine/passes/pipeline.h"
 #include "engine/runtime/execution_plan.h"
@@ -129,6 +130,16 @@ std::vector<Session::PlanStep> Session::plan() const {
   std::vector<PlanStep> steps;
   for (const auto& s : impl_->plan->step_infos()) steps.push_back({s.name, s.provider, s.nodes, s.arena_bytes});
   return steps;
+}
+
+Status optimize_model(const std::string& input, const std::string& output, int level) {
+  if (level < 0 || level > kMaxOptimizationLevel) {
+    return invalid_argument(str_cat("optimization level ", level, " is out of range: expected 0..", kMaxOptimizationLevel));
+  }
+  EDGE_ASSIGN_OR_RETURN(Model model, import_model_file(input));
+  ReferenceProvider evaluator;
+  EDGE_RETURN_IF_ERROR(run_passes(*model.graph, level, evaluator).with_context(input));
+  return export_model_file(model, output);
 }
 
 Result<ModelInfo> inspect_model(const std::string& path, Provider provider) {

@@ -63,6 +63,11 @@ struct ModelInfo {
 };
 Result<ModelInfo> inspect_model(const std::string& path, Provider provider = Provider::kReference);
 
+// Loads the model at `input`, runs the graph passes of `level` (0..2) and writes the result to
+// `output` as an ONNX file: standard ops where possible, fused ones in the `edgeserve` domain
+// (docs/architecture.md). edgeserve loads the result back; constants are folded in.
+Status optimize_model(const std::string& input, const std::string& output, int level = 2);
+
 class Session {
  public:
   // Loads a model file; external data is read from the file's directory.
