@@ -11,6 +11,19 @@
 
 namespace edgeserve::testing {
 
+// Adds a float32 graph input; dims are numbers or symbol names ("batch").
+inline void add_float_input(onnx::GraphProto* g, const std::string& name, const std::vector<std::string>& dims) {
+  auto* vi = g->add_input();
+  vi->set_name(name);
+  auto* tt = vi->mutable_type()->mutable_tensor_type();
+  tt->set_elem_type(onnx::TensorProto::FLOAT);
+  for (const auto& d : dims) {
+    auto* dim = tt->mutable_shape()->add_dim();
+    if (std::isdigit(static_cast<unsigned char>(d[0]))) dim->set_dim_value(std::stoll(d));
+    else dim->set_dim_param(d);
+  }
+}
+
 class OnnxModelBuilder {
  public:
   explicit OnnxModelBuilder(int opset = 13) {
@@ -20,15 +33,7 @@ class OnnxModelBuilder {
 
   // dims: numbers or symbol names ("batch").
   OnnxModelBuilder& input(const std::string& name, const std::vector<std::string>& dims) {
-    auto* vi = graph()->add_input();
-    vi->set_name(name);
-    auto* tt = vi->mutable_type()->mutable_tensor_type();
-    tt->set_elem_type(onnx::TensorProto::FLOAT);
-    for (const auto& d : dims) {
-      auto* dim = tt->mutable_shape()->add_dim();
-      if (std::isdigit(static_cast<unsigned char>(d[0]))) dim->set_dim_value(std::stoll(d));
-      else dim->set_dim_param(d);
-    }
+    add_float_input(graph(), name, dims);
     return *this;
   }
 

@@ -5,21 +5,12 @@
 
 #include "edgeserve/session.h"
 #include "onnx/onnx_pb.h"
+#include "onnx_model_builder.h"
 
 namespace edgeserve {
 namespace {
 
-void add_input(onnx::GraphProto* g, const std::string& name, std::vector<std::string> dims) {
-  auto* vi = g->add_input();
-  vi->set_name(name);
-  auto* tt = vi->mutable_type()->mutable_tensor_type();
-  tt->set_elem_type(onnx::TensorProto::FLOAT);
-  for (const auto& d : dims) {
-    auto* dim = tt->mutable_shape()->add_dim();
-    if (std::isdigit(static_cast<unsigned char>(d[0]))) dim->set_dim_value(std::stoll(d));
-    else dim->set_dim_param(d);
-  }
-}
+using testing::add_float_input;
 
 // y = Relu(a + b) + c, with c a Constant node; a and b share a symbolic batch dim.
 std::string make_model() {
@@ -27,8 +18,8 @@ std::string make_model() {
   m.set_ir_version(8);
   m.add_opset_import()->set_version(13);
   auto* g = m.mutable_graph();
-  add_input(g, "a", {"batch", "3"});
-  add_input(g, "b", {"batch", "3"});
+  add_float_input(g, "a", {"batch", "3"});
+  add_float_input(g, "b", {"batch", "3"});
   auto* c = g->add_node();
   c->set_op_type("Constant");
   c->add_output("c");
