@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Quick start: installs dependencies, builds, and runs edgeserve on a built-in default — a
 # SqueezeNet 1.1 with seeded weights that the project exports itself (no download). Shows the
-# model (`edgeserve info`), runs it (`edgeserve run`) and checks the result against PyTorch
-# (`edgeserve conformance`).
+# model (`edgeserve info`), runs it (`edgeserve run`, cpu provider), checks the result against
+# PyTorch (`edgeserve conformance`) and measures it (`edgeserve bench`, cpu vs reference).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -17,3 +17,6 @@ build/edgeserve run "$model" --input "$demo/squeezenet1_1/test_data_set_0/input_
 ls -l "$demo/out"
 echo; echo "== edgeserve conformance (outputs vs PyTorch eager, within 1e-4 of the output range)"
 build/edgeserve conformance "$demo/squeezenet1_1" --rtol 0 --atol 0 --range-tol 1e-4 --verbose
+echo; echo "== edgeserve bench (cpu provider, then the reference provider it is tested against)"
+build/edgeserve bench "$model" --provider cpu --iterations 50 | grep -E "options|latency|throughput"
+build/edgeserve bench "$model" --provider reference --iterations 5 --warmup 1 | grep -E "options|latency"
