@@ -233,3 +233,34 @@ TEST(CpuProvider, SliceTransposeResizeAndPlainConcatMatchReference) {
 
 }  // namespace
 }  // namespace edgeserve
+
+namespace edgeserve {
+namespace {
+
+TEST(CpuProvider, MatMulWithBroadcastBatchDimsMatchesReference) {
+  std::mt19937 rng(18);
+  auto strs = [](const Dims& d) {
+    std::vector<std::string> s;
+    for (int64_t x : d) s.push_back(std::to_string(x));
+    return s;
+  };
+  struct Case { Dims a, b; bool constant_b; };
+  for (const Case& c : std::vector<Case>{{{2, 3, 4, 5}, {5, 6}, true}, {{3, 4}, {4, 5}, true},
+                                         {{2, 1, 4, 5}, {3, 5, 6}, false}, {{4, 5}, {2, 5, 3}, false}}) {
+    OnnxModelBuilder b;
+    b.input("x", strs(c.a));
+    int64_t nb = 1;
+    for (int64_t d : c.b) nb *= d;
+    if (c.constant_b) b.initializer("w", c.b, random_floats(rng, nb));
+    else b.input("w", strs(c.b));
+    b.node("MatMul", {"x", "w"}, {"y"});
+    b.output("y");
+    std::vector<NamedTensor> inputs = {{"x", random_tensor(rng, c.a)}};
+    if (!c.constant_b) inputs.push_back({"w", random_tensor(rng, c.b)});
+    auto steps = expect_same_outputs(b.bytes(), inputs, "matmul");
+    EXPECT_EQ(steps, std::vector<std::string>{"cpu"});
+  }
+}
+
+}  // namespace
+}  // namespace edgeserve

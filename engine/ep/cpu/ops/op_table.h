@@ -32,7 +32,8 @@ std::vector<CpuOp> pool_ops();     // MaxPool, AveragePool, GlobalMaxPool, Globa
 std::vector<CpuOp> eltwise_ops();  // activations and unary math
 std::vector<CpuOp> binary_ops();   // Add, Sub, Mul, Div, Max, Min with broadcasting
 std::vector<CpuOp> concat_ops();   // Concat
-std::vector<CpuOp> gemm_ops();     // Gemm, MatMul with constant weights
+std::vector<CpuOp> gemm_ops();     // Gemm with constant weights, edgeserve.FusedGemm
+std::vector<CpuOp> matmul_ops();   // MatMul (both operands of rank >= 2)
 std::vector<CpuOp> view_ops();     // Identity, Dropout, Flatten, Reshape, Squeeze, Unsqueeze
 std::vector<CpuOp> softmax_ops();  // Softmax, LogSoftmax
 std::vector<CpuOp> layout_ops();   // Slice, Transpose

@@ -1,0 +1,73 @@
+// MatMul (numpy semantics, both operands of rank >= 2) as a oneDNN matmul primitive. The lower
+// rank operand is viewed with leading ones so the batch dims broadcast; a constant B is
+// prepacked once into the layout oneDNN picks.
+#include <algorithm>
+
+#include "common/strings.h"
+#include "engine/ep/cpu/ops/op_table.h"
+
+namespace edgeserve::cpu {
+
+namespace {
+
+using dnnl::memory;
+
+bool claims_matmul(const Node& node) {
+  // Rank-1 operands (vector products) have their own numpy rules; they stay on the reference.
+  return node.num_present_inputs() == 2 && float32_io(node) && static_rank(node.inputs[0]) >= 2 &&
+         static_rank(node.inputs[1]) >= 2;
+}
+
+memory::dims padded(const memory::dims& d, size_t rank) {
+  memory::dims out(rank - d.size(), 1);
+  out.insert(out.end(), d.begin(), d.end());
+  return out;
+}
+
+Result<memory::dims> output_dims(const Node& node, const memory::dims& a, const memory::dims& b) {
+  const size_t rank = a.size();
+  if (a[rank - 1] != b[rank - 2]) {
+    return invalid_argument(str_cat(node.describe(), ": A has ", a[rank - 1], " columns but B has ", b[rank - 2], " rows"));
+  }
+  memory::dims out(rank);
+  for (size_t i = 0; i + 2 < rank; ++i) {
+    if (a[i] != b[i] && a[i] != 1 && b[i] != 1) {
+      return invalid_argument(str_cat(node.describe(), ": batch dims ", a[i], " and ", b[i], " do not broadcast"));
+    }
+    out[i] = std::max(a[i], b[i]);
+  }
+  out[rank - 2] = a[rank - 2];
+  out[rank - 1] = b[rank - 1];
+  return out;
+}
+
+Status build_matmul(const Node& node, ProgramBuilder& b) {
+  const memory::dims a0 = b.dims_of(node.inputs[0]);
+  const memory::dims b0 = b.dims_of(node.inputs[1]);
+  const size_t rank = std::max(a0.size(), b0.size());
+  const memory::dims a = padded(a0, rank), w = padded(b0, rank);
+  EDGE_ASSIGN_OR_RETURN(memory::dims out, output_dims(node, a, w));
+  EDGE_ASSIGN_OR_RETURN(int a_plain, b.plain_slot(node.inputs[0], node));
+  const int src = b.view_slot(a_plain, plain_md(a));
+  const bool constant_b = node.inputs[1]->constant.has_value();
+  const memory::desc w_md = constant_b ? memory::desc(w, memory::data_type::f32, Tag::any) : plain_md(w);
+  dnnl::matmul::desc d(b.md(src), w_md, plain_md(out));
+  dnnl::matmul::primitive_desc pd(d, b.engine());
+  int weights = -1;
+  if (constant_b) {
+    EDGE_ASSIGN_OR_RETURN(weights, b.constant_slot(node.inputs[1], pd.weights_desc()));
+  } else {
+    EDGE_ASSIGN_OR_RETURN(int w_plain, b.plain_slot(node.inputs[1], node));
+    weights = b.view_slot(w_plain, plain_md(w));
+  }
+  EDGE_ASSIGN_OR_RETURN(int dst, b.new_slot(pd.dst_desc(), node));
+  b.add_step(dnnl::matmul(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}}, node);
+  b.define(node.outputs[0], dst);
+  return Status::ok();
+}
+
+}  // namespace
+
+std::vector<CpuOp> matmul_ops() { return {CpuOp{"MatMul", claims_matmul, build_matmul, "", 9}}; }
+
+}  // namespace edgeserve::cpu
