@@ -26,7 +26,12 @@ Program::Program(std::vector<Buffer> buffers, std::vector<Slot> slots, std::vect
       output_slots_(std::move(output_slots)),
       arena_bytes_(arena_bytes),
       threads_(threads),
-      engine_(std::move(engine)) {}
+      engine_(std::move(engine)) {
+  for (size_t s = 0; s < slots_.size(); ++s) {
+    const BufferKind kind = buffers_[slots_[s].buffer].kind;
+    if (kind == BufferKind::kInput || kind == BufferKind::kOutput) external_slots_.push_back(static_cast<int>(s));
+  }
+}
 
 Program::~Program() = default;
 
@@ -92,7 +97,7 @@ Status Program::run(KernelContext& ctx) const {
     }
     outputs[k] = out.value()->mutable_raw_data();
   }
-  for (size_t s = 0; s < slots_.size(); ++s) {
+  for (int s : external_slots_) {
     const Buffer& b = buffers_[slots_[s].buffer];
     if (b.kind == BufferKind::kInput) {
       state->memories[s].set_data_handle(const_cast<void*>(ctx.input(b.index).raw_data()));

@@ -67,6 +67,8 @@ class Program {
   std::vector<Slot> slots_;
   std::vector<ProgramStep> steps_;
   std::vector<int> output_slots_;
+  // Slots whose buffer is a subgraph input/output, rebound to the caller's tensors every run.
+  std::vector<int> external_slots_;
   int64_t arena_bytes_ = 0;
   int threads_ = 1;
   dnnl::engine engine_;  // the one the primitives were created on; memories must share it

@@ -135,6 +135,12 @@ Result<int> ProgramBuilder::new_slot(const memory::desc& md, const Node& node) {
 
 int ProgramBuilder::view_slot(int slot, const memory::desc& md) { return add_slot(md, slots_[slot].buffer); }
 
+int ProgramBuilder::strided_view(int slot, const memory::dims& dims, const memory::dims& strides, int64_t offset) {
+  memory::desc md(dims, memory::data_type::f32, strides);
+  md.data.offset0 = offset;
+  return view_slot(slot, md);
+}
+
 bool ProgramBuilder::can_overwrite(const Value* v, const Node& consumer) const {
   if (v->constant) return false;
   auto it = value_slot_.find(v);

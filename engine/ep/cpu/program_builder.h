@@ -52,6 +52,9 @@ class ProgramBuilder {
   Result<int> new_slot(const memory::desc& md, const Node& node);
   // A second view (descriptor) of slot's buffer; the sizes must match (reshape of a plain tensor).
   int view_slot(int slot, const memory::desc& md);
+  // A float32 view of slot's buffer with explicit `dims`, element `strides` and start `offset`
+  // (a slice, a permutation, or a region of a larger tensor).
+  int strided_view(int slot, const memory::dims& dims, const memory::dims& strides, int64_t offset);
   // Whether `consumer` may write its output over value `v`: v is read by no one else, is not a
   // subgraph output and lives alone in an arena buffer.
   bool can_overwrite(const Value* v, const Node& consumer) const;

@@ -1,6 +1,7 @@
 // Concat as a oneDNN concat primitive over the inputs' own layouts (oneDNN picks the output's).
 #include "common/strings.h"
 #include "engine/ep/cpu/ops/op_table.h"
+#include "engine/ops/shape_util.h"
 
 namespace edgeserve::cpu {
 
@@ -56,16 +57,11 @@ Status build_plain_concat(const Node& node, ProgramBuilder& b, const std::vector
   out[axis] = 0;
   for (int s : slots) out[axis] += b.md(s).dims()[axis];
   EDGE_ASSIGN_OR_RETURN(int dst, b.new_slot(plain_md(out), node));
-  const memory::dims strides = b.md(dst).data.format_desc.blocking.strides[0] == 0
-                                   ? memory::dims{}
-                                   : memory::dims(b.md(dst).data.format_desc.blocking.strides,
-                                                  b.md(dst).data.format_desc.blocking.strides + out.size());
+  const std::vector<int64_t> strides = contiguous_strides(Dims(out.begin(), out.end()));
   int64_t offset = 0;
   for (int s : slots) {
-    memory::desc region(b.md(s).dims(), memory::data_type::f32, strides);
-    region.data.offset0 = offset;
-    const int view = b.view_slot(dst, region);
-    dnnl::reorder::primitive_desc pd(b.engine(), b.md(s), b.engine(), region);
+    const int view = b.strided_view(dst, b.md(s).dims(), memory::dims(strides.begin(), strides.end()), offset);
+    dnnl::reorder::primitive_desc pd(b.engine(), b.md(s), b.engine(), b.md(view));
     b.add_step(dnnl::reorder(pd), {{DNNL_ARG_FROM, s}, {DNNL_ARG_TO, view}}, node);
     offset += b.md(s).dims()[axis] * strides[axis];
   }

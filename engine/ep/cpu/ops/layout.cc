@@ -32,13 +32,6 @@ bool claims_slice(const Node& node) {
   return true;
 }
 
-// A view of `plain` (row-major `in` dims) with `dims`, `strides` and a start offset in elements.
-int strided_view(ProgramBuilder& b, int plain, const memory::dims& dims, const memory::dims& strides, int64_t offset) {
-  memory::desc md(dims, memory::data_type::f32, strides);
-  md.data.offset0 = offset;
-  return b.view_slot(plain, md);
-}
-
 Status copy_view_to_output(const Node& node, ProgramBuilder& b, int view) {
   EDGE_ASSIGN_OR_RETURN(int dst, b.new_slot(plain_md(b.md(view).dims()), node));
   dnnl::reorder::primitive_desc pd(b.engine(), b.md(view), b.engine(), b.md(dst));
@@ -76,7 +69,7 @@ Status build_slice(const Node& node, ProgramBuilder& b) {
     return Status::ok();
   }
   EDGE_ASSIGN_OR_RETURN(int plain, b.plain_slot(node.inputs[0], node));
-  return copy_view_to_output(node, b, strided_view(b, plain, dims, strides, offset));
+  return copy_view_to_output(node, b, b.strided_view(plain, dims, strides, offset));
 }
 
 bool claims_transpose(const Node& node) {
@@ -100,7 +93,7 @@ Status build_transpose(const Node& node, ProgramBuilder& b) {
     strides.push_back(in_strides[p]);
   }
   EDGE_ASSIGN_OR_RETURN(int plain, b.plain_slot(node.inputs[0], node));
-  return copy_view_to_output(node, b, strided_view(b, plain, dims, strides, 0));
+  return copy_view_to_output(node, b, b.strided_view(plain, dims, strides, 0));
 }
 
 }  // namespace
