@@ -55,6 +55,10 @@ Status parse_engine_options(const Args& args, BenchOptions& o) {
     return invalid_argument(str_cat("--level expects 0..", kMaxBenchLevel, ", got ", args.get("--level")));
   }
   o.level = static_cast<int>(level);
+  const std::string algorithm = args.get("--conv-algorithm", conv_algorithm_name(o.conv_algorithm));
+  if (!parse_conv_algorithm(algorithm, &o.conv_algorithm)) {
+    return invalid_argument(str_cat("--conv-algorithm expects measure, direct or winograd, got '", algorithm, "'"));
+  }
   for (const std::string& s : args.all("--shape")) {
     EDGE_ASSIGN_OR_RETURN(ShapeOverride shape, parse_shape_override(s));
     o.shapes.push_back(std::move(shape));
@@ -66,7 +70,7 @@ Status parse_engine_options(const Args& args, BenchOptions& o) {
 
 ArgSpec bench_arg_spec() {
   return {{"--batch", "--threads", "--streams", "--iterations", "--duration", "--warmup", "--idle-s", "--provider", "--level",
-           "--shape"},
+           "--shape", "--conv-algorithm"},
           {"--profile", "--json", "--help"}};
 }
 

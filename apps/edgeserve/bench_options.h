@@ -38,6 +38,7 @@ struct BenchOptions {
   std::optional<double> idle_s;       // then stay idle this long and report the CPU used
   Provider provider = SessionOptions{}.provider;
   int level = SessionOptions{}.optimization_level;
+  ConvAlgorithm conv_algorithm = SessionOptions{}.conv_algorithm;
   std::vector<ShapeOverride> shapes;
   bool profile = false;
   bool json = false;

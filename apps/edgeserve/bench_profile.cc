@@ -12,6 +12,7 @@ void ProfileTotals::add_run(const RunProfile& profile) {
     NodeSum& sum = nodes_[e.parent + "/" + e.node];
     sum.op_type = e.op_type;
     sum.parent = e.parent;
+    sum.kernel = e.kernel;
     sum.ms += e.ms;
     if (e.parent.empty()) step_ms_ += e.ms;
   }
@@ -24,6 +25,7 @@ void ProfileTotals::merge(const ProfileTotals& other) {
     NodeSum& mine = nodes_[key];
     mine.op_type = sum.op_type;
     mine.parent = sum.parent;
+    mine.kernel = sum.kernel;
     mine.ms += sum.ms;
   }
 }
@@ -61,7 +63,7 @@ std::vector<NodeRow> ProfileTotals::by_node() const {
   if (runs_ == 0) return out;
   for (const auto& [key, sum] : nodes_) {
     const std::string node = key.substr(sum.parent.size() + 1);
-    out.push_back(NodeRow{node, sum.op_type, sum.parent, sum.ms / static_cast<double>(runs_)});
+    out.push_back(NodeRow{node, sum.op_type, sum.parent, sum.kernel, sum.ms / static_cast<double>(runs_)});
   }
   std::stable_sort(out.begin(), out.end(), [](const NodeRow& a, const NodeRow& b) { return a.ms_per_run > b.ms_per_run; });
   return out;

@@ -23,6 +23,7 @@ struct NodeRow {
   std::string node;
   std::string op_type;
   std::string parent;  // non-empty for an entry inside a fused step (see RunProfile::Entry)
+  std::string kernel;  // the implementation that ran, when known
   double ms_per_run = 0;
 };
 
@@ -43,6 +44,7 @@ class ProfileTotals {
   struct NodeSum {
     std::string op_type;
     std::string parent;
+    std::string kernel;
     double ms = 0;
   };
   int64_t runs_ = 0;

@@ -29,6 +29,7 @@ void json_options(JsonWriter& w, const BenchOptions& o) {
   const LoopLimits meas = o.measure_limits();
   w.key("options").begin_object();
   w.key("provider").string(provider_name(o.provider)).key("level").integer(o.level);
+  w.key("conv_algorithm").string(conv_algorithm_name(o.conv_algorithm));
   w.key("batch").integer(o.batch).key("threads").integer(o.threads).key("streams").integer(o.streams);
   w.key("session_threads").integer(o.session_threads);
   w.key("warmup").integer(warm.max_runs);
@@ -56,6 +57,7 @@ void json_profile(JsonWriter& w, const ProfileTotals& p) {
   for (const NodeRow& r : p.by_node()) {
     w.begin_object().key("node").string(r.node).key("op_type").string(r.op_type).key("ms").number(r.ms_per_run);
     if (!r.parent.empty()) w.key("parent").string(r.parent);
+    if (!r.kernel.empty()) w.key("kernel").string(r.kernel);
     w.end_object();
   }
   w.end_array().end_object();
@@ -88,7 +90,7 @@ std::string text_profile(const ProfileTotals& p) {
     const std::string name = r.parent.empty() ? r.node : r.parent + " > " + r.node;
     char line[128];
     std::snprintf(line, sizeof(line), "  %10.3f  %-22s ", r.ms_per_run, r.op_type.c_str());
-    s += line + name + "\n";
+    s += line + name + (r.kernel.empty() ? "" : " [" + r.kernel + "]") + "\n";
   }
   return s;
 }
@@ -96,7 +98,8 @@ std::string text_profile(const ProfileTotals& p) {
 std::string text_options(const BenchOptions& o) {
   const LoopLimits warm = o.warmup_limits();
   const LoopLimits meas = o.measure_limits();
-  std::string s = str_cat("options    provider ", provider_name(o.provider), ", level ", o.level, ", batch ", o.batch,
+  std::string s = str_cat("options    provider ", provider_name(o.provider), ", level ", o.level, ", conv ",
+                          conv_algorithm_name(o.conv_algorithm), ", batch ", o.batch,
                           ", threads ", o.threads, " (", o.streams, " stream(s) x ", o.session_threads,
                           " session thread(s)), warmup ", warm.max_runs);
   if (!o.warmup) s += str_cat(" (or ", warm.max_seconds, " s)");

@@ -19,6 +19,9 @@ struct RunProfile {
     // internally (a fused subgraph): the name of that step's node. Such entries break a step's
     // time down; the step's own entry already includes them, so totals sum steps only.
     std::string parent;
+    // The implementation that ran, when the provider knows it (oneDNN's "brgconv:avx512_core",
+    // "jit_wino_4x3:avx512_core", ...); empty otherwise.
+    std::string kernel;
   };
   std::vector<Entry> entries;  // in execution order; a step's inner entries follow it
 };

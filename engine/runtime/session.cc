@@ -36,6 +36,25 @@ const char* provider_name(Provider p) {
   return "unknown";
 }
 
+bool parse_conv_algorithm(std::string_view name, ConvAlgorithm* out) {
+  for (ConvAlgorithm a : {ConvAlgorithm::kMeasure, ConvAlgorithm::kDirect, ConvAlgorithm::kWinograd}) {
+    if (name == conv_algorithm_name(a)) {
+      *out = a;
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* conv_algorithm_name(ConvAlgorithm a) {
+  switch (a) {
+    case ConvAlgorithm::kMeasure: return "measure";
+    case ConvAlgorithm::kDirect: return "direct";
+    case ConvAlgorithm::kWinograd: return "winograd";
+  }
+  return "unknown";
+}
+
 struct Session::Impl {
   Model model;
   SessionOptions options;
@@ -80,7 +99,11 @@ static Result<std::unique_ptr<Session::Impl>> build_impl(Result<Model> model, co
   EDGE_RETURN_IF_ERROR(run_passes(graph, options.optimization_level, impl->reference));
   std::vector<const ExecutionProvider*> providers = {&impl->reference};
   if (options.provider == Provider::kCpu) {
-    impl->cpu = std::make_unique<CpuProvider>(resolve_threads(options.threads), options.max_tensor_bytes);
+    CpuOptions cpu_options;
+    cpu_options.threads = resolve_threads(options.threads);
+    cpu_options.max_tensor_bytes = options.max_tensor_bytes;
+    cpu_options.conv_algorithm = options.conv_algorithm;
+    impl->cpu = std::make_unique<CpuProvider>(cpu_options);
     providers.insert(providers.begin(), impl->cpu.get());
   }
   EDGE_ASSIGN_OR_RETURN(impl->plan, ExecutionPlan::create(impl->model.graph, providers, options.max_tensor_bytes));

@@ -15,6 +15,7 @@
 
 #include "edgeserve/status.h"
 #include "edgeserve/tensor.h"
+#include "engine/ep/cpu/cpu_options.h"
 #include "engine/ep/run_profile.h"
 
 namespace edgeserve {
@@ -37,7 +38,13 @@ struct SessionOptions {
   // Graph optimisation level: 0 none, 1 basic (never changes results), 2 all (fusions, layouts).
   int optimization_level = 2;
   int64_t max_tensor_bytes = kDefaultMaxTensorBytes;    // per-tensor allocation bound
+  // cpu provider: Winograd or direct for 3x3 stride-1 convolutions (see cpu_options.h).
+  ConvAlgorithm conv_algorithm = ConvAlgorithm::kMeasure;
 };
+
+// Parses "measure", "direct" or "winograd"; returns false for an unknown name.
+bool parse_conv_algorithm(std::string_view name, ConvAlgorithm* out);
+const char* conv_algorithm_name(ConvAlgorithm a);
 
 struct TensorInfo {
   std::string name;

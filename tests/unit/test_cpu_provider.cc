@@ -4,6 +4,7 @@
 // polynomials, both well inside that bound for these sizes.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -24,14 +25,18 @@ Tensor random_tensor(std::mt19937& rng, const Dims& dims) {
 }
 
 // Runs `model` on both providers and expects the same outputs; returns the cpu session's steps.
+SessionOptions cpu_options() {
+  SessionOptions opts;
+  opts.provider = Provider::kCpu;
+  opts.threads = 2;
+  return opts;
+}
+
 std::vector<std::string> expect_same_outputs(const std::string& model, const std::vector<NamedTensor>& inputs,
-                                             const std::string& what) {
+                                             const std::string& what, const SessionOptions& cpu_opts = cpu_options()) {
   SessionOptions ref_opts;
   ref_opts.provider = Provider::kReference;
   ref_opts.optimization_level = 0;
-  SessionOptions cpu_opts;
-  cpu_opts.provider = Provider::kCpu;
-  cpu_opts.threads = 2;
   auto ref = Session::load_from_bytes(model, ref_opts);
   auto cpu = Session::load_from_bytes(model, cpu_opts);
   EXPECT_TRUE(ref.is_ok()) << what << ": " << ref.status().message();
@@ -259,6 +264,56 @@ TEST(CpuProvider, MatMulWithBroadcastBatchDimsMatchesReference) {
     if (!c.constant_b) inputs.push_back({"w", random_tensor(rng, c.b)});
     auto steps = expect_same_outputs(b.bytes(), inputs, "matmul");
     EXPECT_EQ(steps, std::vector<std::string>{"cpu"});
+  }
+}
+
+// The kernels a cpu session ran for `model`, from one profiled run.
+std::vector<std::string> kernels_run(const std::string& model, const std::vector<NamedTensor>& inputs,
+                                     const SessionOptions& opts) {
+  auto session = Session::load_from_bytes(model, opts);
+  EXPECT_TRUE(session.is_ok()) << session.status().message();
+  if (!session.is_ok()) return {};
+  RunProfile profile;
+  EXPECT_TRUE((*session)->run(inputs, &profile).is_ok());
+  std::vector<std::string> kernels;
+  for (const auto& e : profile.entries) kernels.push_back(e.kernel);
+  return kernels;
+}
+
+bool any_contains(const std::vector<std::string>& v, const std::string& part) {
+  return std::any_of(v.begin(), v.end(), [&](const std::string& s) { return s.find(part) != std::string::npos; });
+}
+
+// Winograd is picked by measurement in production; here it is forced (and forbidden) so that
+// its outputs, with bias, residual sum and activation post-ops, are checked on every run.
+TEST(CpuProvider, WinogradConvMatchesReference) {
+  std::mt19937 rng(19);
+  struct Case { int64_t n, c, m, h, w; bool residual; };
+  for (const Case& k : std::vector<Case>{{1, 64, 64, 28, 28, false}, {2, 32, 48, 13, 17, true}, {1, 16, 32, 56, 56, true}}) {
+    OnnxModelBuilder b;
+    b.input("x", {str(k.n), str(k.c), str(k.h), str(k.w)});
+    b.initializer("w", {k.m, k.c, 3, 3}, random_floats(rng, k.m * k.c * 9, -0.2f, 0.2f));
+    b.initializer("b", {k.m}, random_floats(rng, k.m));
+    testing::set_ints(b.node("Conv", {"x", "w", "b"}, {"c"}), "pads", {1, 1, 1, 1});
+    std::string last = "c";
+    if (k.residual) {
+      b.input("r", {str(k.n), str(k.m), str(k.h), str(k.w)});
+      b.node("Add", {"c", "r"}, {"s"});
+      last = "s";
+    }
+    b.node("Relu", {last}, {"y"});
+    b.output("y");
+    std::vector<NamedTensor> inputs = {{"x", random_tensor(rng, {k.n, k.c, k.h, k.w})}};
+    if (k.residual) inputs.push_back({"r", random_tensor(rng, {k.n, k.m, k.h, k.w})});
+    const std::string what = "winograd " + str(k.c) + "->" + str(k.m) + " " + str(k.h) + "x" + str(k.w);
+    SessionOptions winograd = cpu_options();
+    winograd.conv_algorithm = ConvAlgorithm::kWinograd;
+    expect_same_outputs(b.bytes(), inputs, what, winograd);
+    EXPECT_TRUE(any_contains(kernels_run(b.bytes(), inputs, winograd), "wino")) << what;
+    SessionOptions direct = cpu_options();
+    direct.conv_algorithm = ConvAlgorithm::kDirect;
+    EXPECT_FALSE(any_contains(kernels_run(b.bytes(), inputs, direct), "wino")) << what;
+    expect_same_outputs(b.bytes(), inputs, what + " (measured choice)");
   }
 }
 

@@ -7,8 +7,9 @@
 
 namespace edgeserve {
 
-CpuProvider::CpuProvider(int threads, int64_t max_tensor_bytes)
-    : threads_(threads < 1 ? 1 : threads), max_tensor_bytes_(max_tensor_bytes) {}
+CpuProvider::CpuProvider(const CpuOptions& options) : options_(options) {
+  if (options_.threads < 1) options_.threads = 1;
+}
 
 bool CpuProvider::supports(const Node& node) const {
   // A node on constants only is constant folding's business (level >= 1), not a kernel's.
@@ -55,7 +56,7 @@ Result<std::unique_ptr<Kernel>> CpuProvider::compile_subgraph(const Subgraph& su
                                     ", expected float32"));
     }
   }
-  auto kernel = std::make_unique<cpu::SubgraphKernel>(subgraph, threads_, max_tensor_bytes_);
+  auto kernel = std::make_unique<cpu::SubgraphKernel>(subgraph, options_);
   if (auto dims = static_input_dims(subgraph)) EDGE_RETURN_IF_ERROR(kernel->precompile(*dims));
   return std::unique_ptr<Kernel>(std::move(kernel));
 }

@@ -7,14 +7,14 @@
 
 #include <cstdint>
 
+#include "engine/ep/cpu/cpu_options.h"
 #include "engine/ep/execution_provider.h"
 
 namespace edgeserve {
 
 class CpuProvider final : public ExecutionProvider {
  public:
-  // `threads`: OpenMP threads per run (>= 1).
-  CpuProvider(int threads, int64_t max_tensor_bytes);
+  explicit CpuProvider(const CpuOptions& options);
 
   const char* name() const override { return "cpu"; }
   bool supports(const Node& node) const override;
@@ -23,8 +23,7 @@ class CpuProvider final : public ExecutionProvider {
   Result<std::unique_ptr<Kernel>> compile_subgraph(const Subgraph& subgraph) const override;
 
  private:
-  int threads_;
-  int64_t max_tensor_bytes_;
+  CpuOptions options_;
 };
 
 }  // namespace edgeserve

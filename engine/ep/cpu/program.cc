@@ -80,8 +80,8 @@ void Program::run_profiled(RunState& state, RunProfile& profile) const {
     steps_[i].primitive.execute(state.stream, state.step_args[i]);
     state.stream.wait();
     const auto end = std::chrono::steady_clock::now();
-    profile.entries.push_back(
-        {steps_[i].node_name, steps_[i].op_type, std::chrono::duration<double, std::milli>(end - start).count(), {}});
+    profile.entries.push_back({steps_[i].node_name, steps_[i].op_type,
+                               std::chrono::duration<double, std::milli>(end - start).count(), {}, steps_[i].kernel});
   }
 }
 

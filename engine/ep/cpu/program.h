@@ -44,6 +44,7 @@ struct ProgramStep {
   std::vector<std::pair<int, int>> args;  // (DNNL_ARG_*, slot)
   std::string node_name;
   std::string op_type;
+  std::string kernel;  // oneDNN's implementation name, for profiles
 };
 
 class Program {

@@ -30,9 +30,9 @@ std::shared_ptr<void> aligned_buffer(size_t bytes) {
 
 }  // namespace
 
-ProgramBuilder::ProgramBuilder(const Subgraph& subgraph, const std::vector<Dims>& input_dims, int threads,
-                               int64_t max_tensor_bytes)
-    : subgraph_(subgraph), threads_(threads), max_tensor_bytes_(max_tensor_bytes) {
+ProgramBuilder::ProgramBuilder(const Subgraph& subgraph, const std::vector<Dims>& input_dims,
+                               const CpuOptions& options)
+    : subgraph_(subgraph), options_(options) {
   for (size_t i = 0; i < subgraph.inputs.size(); ++i) {
     Buffer b;
     b.kind = BufferKind::kInput;
@@ -68,8 +68,7 @@ memory::dims ProgramBuilder::dims_of(const Value* v) const {
 
 void ProgramBuilder::reorder_step(int from, int to, const Node& node) {
   dnnl::reorder::primitive_desc pd(engine_, slots_[from].md, engine_, slots_[to].md);
-  steps_.push_back(ProgramStep{dnnl::reorder(pd), {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}},
-                               node.name + "/reorder", "Reorder"});
+  push_step(dnnl::reorder(pd), {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}}, node.name + "/reorder", "Reorder");
 }
 
 Result<int> ProgramBuilder::slot_as(const Value* v, const memory::desc& want, const Node& consumer) {
@@ -124,9 +123,9 @@ int ProgramBuilder::raw_constant_slot(std::shared_ptr<void> data, const memory::
 }
 
 Result<int> ProgramBuilder::new_slot(const memory::desc& md, const Node& node) {
-  if (static_cast<int64_t>(md.get_size()) > max_tensor_bytes_) {
+  if (static_cast<int64_t>(md.get_size()) > options_.max_tensor_bytes) {
     return resource_exhausted(str_cat(node.describe(), ": output needs ", md.get_size(),
-                                      " bytes, more than the per-tensor limit of ", max_tensor_bytes_));
+                                      " bytes, more than the per-tensor limit of ", options_.max_tensor_bytes));
   }
   Buffer b;
   b.bytes = md.get_size();
@@ -155,8 +154,19 @@ bool ProgramBuilder::can_overwrite(const Value* v, const Node& consumer) const {
 void ProgramBuilder::define(const Value* v, int slot) { value_slot_[v] = slot; }
 
 void ProgramBuilder::add_step(dnnl::primitive primitive, std::vector<std::pair<int, int>> args, const Node& node) {
-  steps_.push_back(ProgramStep{std::move(primitive), std::move(args), node.name,
-                               node.domain.empty() ? node.op_type : node.domain + "." + node.op_type});
+  push_step(std::move(primitive), std::move(args), node.name,
+            node.domain.empty() ? node.op_type : node.domain + "." + node.op_type);
+}
+
+void ProgramBuilder::push_step(dnnl::primitive primitive, std::vector<std::pair<int, int>> args, std::string name,
+                               std::string op_type) {
+  const char* kernel = nullptr;
+  if (dnnl_primitive_desc_query(primitive.get_primitive_desc(), dnnl_query_impl_info_str, 0, &kernel) !=
+      dnnl_success) {
+    kernel = nullptr;
+  }
+  steps_.push_back(ProgramStep{std::move(primitive), std::move(args), std::move(name), std::move(op_type),
+                               kernel != nullptr ? kernel : ""});
 }
 
 Result<std::unique_ptr<Program>> ProgramBuilder::finish() {
@@ -203,7 +213,7 @@ Result<std::unique_ptr<Program>> ProgramBuilder::finish() {
   ArenaPlan plan = plan_arena(requests);
   for (size_t r = 0; r < arena_buffers.size(); ++r) buffers_[arena_buffers[r]].offset = plan.offsets[r];
   return std::make_unique<Program>(std::move(buffers_), std::move(slots_), std::move(steps_), std::move(output_slots),
-                                   plan.total_bytes, threads_, engine_);
+                                   plan.total_bytes, options_.threads, engine_);
 }
 
 }  // namespace edgeserve::cpu

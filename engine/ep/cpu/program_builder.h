@@ -6,12 +6,14 @@
 #pragma once
 
 #include <memory>
+#include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "oneapi/dnnl/dnnl.hpp"
 
 #include "common/status.h"
+#include "engine/ep/cpu/cpu_options.h"
 #include "engine/ep/cpu/program.h"
 #include "engine/ep/execution_provider.h"
 #include "engine/ir/graph.h"
@@ -27,10 +29,10 @@ bool is_plain(const memory::desc& md);
 
 class ProgramBuilder {
  public:
-  ProgramBuilder(const Subgraph& subgraph, const std::vector<Dims>& input_dims, int threads,
-                 int64_t max_tensor_bytes);
+  ProgramBuilder(const Subgraph& subgraph, const std::vector<Dims>& input_dims, const CpuOptions& options);
 
   const dnnl::engine& engine() const { return engine_; }
+  const CpuOptions& options() const { return options_; }
 
   // The slot currently holding non-constant value `v` (an error naming it if none does).
   Result<int> slot_of(const Value* v) const;
@@ -68,11 +70,12 @@ class ProgramBuilder {
   int add_buffer(Buffer b);
   int add_slot(const memory::desc& md, int buffer);
   void reorder_step(int from, int to, const Node& node);
+  void push_step(dnnl::primitive primitive, std::vector<std::pair<int, int>> args, std::string name,
+                 std::string op_type);
 
   const Subgraph& subgraph_;
   dnnl::engine engine_{dnnl::engine::kind::cpu, 0};
-  int threads_;
-  int64_t max_tensor_bytes_;
+  CpuOptions options_;
   std::vector<Buffer> buffers_;
   std::vector<Slot> slots_;
   std::vector<ProgramStep> steps_;

@@ -9,13 +9,13 @@
 
 namespace edgeserve::cpu {
 
-SubgraphKernel::SubgraphKernel(Subgraph subgraph, int threads, int64_t max_tensor_bytes)
-    : subgraph_(std::move(subgraph)), threads_(threads), max_tensor_bytes_(max_tensor_bytes) {}
+SubgraphKernel::SubgraphKernel(Subgraph subgraph, const CpuOptions& options)
+    : subgraph_(std::move(subgraph)), options_(options) {}
 
 Result<std::shared_ptr<const Program>> SubgraphKernel::compile(const std::vector<Dims>& input_dims) const {
   // oneDNN sizes its blocking for the thread count it sees when a primitive is created.
-  omp_set_num_threads(threads_);
-  ProgramBuilder builder(subgraph_, input_dims, threads_, max_tensor_bytes_);
+  omp_set_num_threads(options_.threads);
+  ProgramBuilder builder(subgraph_, input_dims, options_);
   for (const Node* node : subgraph_.nodes) {
     const CpuOp* op = find_cpu_op(*node);
     if (op == nullptr) return internal_error(str_cat(node->describe(), ": not a cpu op"));

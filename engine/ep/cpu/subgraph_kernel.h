@@ -12,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "engine/ep/cpu/cpu_options.h"
 #include "engine/ep/cpu/program.h"
 #include "engine/ep/execution_provider.h"
 
@@ -19,7 +20,7 @@ namespace edgeserve::cpu {
 
 class SubgraphKernel final : public Kernel {
  public:
-  SubgraphKernel(Subgraph subgraph, int threads, int64_t max_tensor_bytes);
+  SubgraphKernel(Subgraph subgraph, const CpuOptions& options);
 
   // Compiles for `input_dims` now (used at prepare time for static shapes).
   Status precompile(const std::vector<Dims>& input_dims) const;
@@ -33,8 +34,7 @@ class SubgraphKernel final : public Kernel {
   Result<std::shared_ptr<const Program>> compile(const std::vector<Dims>& input_dims) const;
 
   Subgraph subgraph_;
-  int threads_;
-  int64_t max_tensor_bytes_;
+  CpuOptions options_;
   mutable std::mutex mu_;
   // Most recently used first; guarded by mu_.
   mutable std::list<std::pair<std::vector<Dims>, std::shared_ptr<const Program>>> programs_;

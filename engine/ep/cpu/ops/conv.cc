@@ -2,9 +2,12 @@
 // convolution primitives. oneDNN picks the source, weight and destination layouts ("any");
 // weights are prepacked into the chosen layout once, and the residual sum and the activation
 // run as post-ops in the same pass over the output.
+#include <optional>
+
 #include "common/strings.h"
 #include "engine/ep/cpu/ops/activation.h"
 #include "engine/ep/cpu/ops/op_table.h"
+#include "engine/ep/cpu/primitive_timing.h"
 #include "engine/ops/conv_geometry.h"
 
 namespace edgeserve::cpu {
@@ -76,6 +79,48 @@ Result<ConvShapes> conv_shapes(const Node& node, const ProgramBuilder& b) {
   return s;
 }
 
+// Winograd (oneDNN's F(2,3) and F(4,3)) does up to 2.25x fewer multiplications for a 3x3
+// stride-1 convolution, but it works in blocked layouts and loses to the direct kernel on few
+// channels or small images. Which wins depends on the shape and the machine, so both run on
+// scratch data at compile time; Winograd must win counting the layout conversions it adds.
+bool winograd_candidate(const ConvShapes& s) {
+  if (s.weights.size() != 4) return false;  // [O, I, 3, 3] without groups
+  const bool unit = s.strides == memory::dims{1, 1} && s.dilates == memory::dims{0, 0};
+  return unit && s.weights[2] == 3 && s.weights[3] == 3;
+}
+
+ArgDescs conv_args(const dnnl::convolution_forward::primitive_desc& pd, bool has_bias) {
+  ArgDescs args = {{DNNL_ARG_SRC, pd.src_desc()}, {DNNL_ARG_WEIGHTS, pd.weights_desc()}, {DNNL_ARG_DST, pd.dst_desc()}};
+  if (has_bias) args.emplace_back(DNNL_ARG_BIAS, pd.bias_desc());
+  return args;
+}
+
+// The Winograd primitive descriptor when oneDNN has one for these shapes and the policy picks it:
+// under kMeasure it must be measured faster than `direct`, counting the conversion of the source,
+// the residual and the destination to and from its layouts.
+std::optional<dnnl::convolution_forward::primitive_desc> chosen_winograd(
+    const dnnl::convolution_forward::desc& winograd, const dnnl::primitive_attr& attr,
+    const dnnl::convolution_forward::primitive_desc& direct, bool has_bias, bool has_sum, const ProgramBuilder& b) {
+  const dnnl::engine& engine = b.engine();
+  dnnl::convolution_forward::primitive_desc pd;
+  try {
+    pd = dnnl::convolution_forward::primitive_desc(winograd, attr, engine);
+  } catch (const dnnl::error&) {
+    return std::nullopt;  // no Winograd kernel for this ISA, shape or post-op chain
+  }
+  if (b.options().conv_algorithm == ConvAlgorithm::kWinograd) return pd;
+  const double t_direct = time_primitive(engine, dnnl::convolution_forward(direct), conv_args(direct, has_bias));
+  double t_winograd = time_primitive(engine, dnnl::convolution_forward(pd), conv_args(pd, has_bias)) +
+                      time_reorder(engine, direct.src_desc(), pd.src_desc()) +
+                      time_reorder(engine, pd.dst_desc(), direct.dst_desc());
+  if (has_sum) t_winograd += time_reorder(engine, direct.dst_desc(), pd.dst_desc());
+  // A margin, because what the estimate leaves out (a consumer that wanted the direct layout, a
+  // concat of mixed layouts) costs more, and so that noise does not flip near-ties.
+  constexpr double kRequiredGain = 0.9;
+  if (t_winograd >= kRequiredGain * t_direct) return std::nullopt;
+  return pd;
+}
+
 // Destination slot: the residual's buffer when the conv may overwrite it (the sum post-op reads
 // the destination before writing it), else a fresh buffer the residual is copied into.
 Result<int> sum_destination(const Node& node, ProgramBuilder& b, const memory::desc& dst_md) {
@@ -100,11 +145,16 @@ Status build_conv(const Node& node, ProgramBuilder& b) {
   }
   auto any = [](const memory::dims& d) { return memory::desc(d, memory::data_type::f32, Tag::any); };
   const memory::desc bias_md = has_bias ? memory::desc(s.bias, memory::data_type::f32, Tag::a) : memory::desc();
-  dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                    any(s.src), any(s.weights), bias_md, any(s.dst), s.strides, s.dilates, s.pad_l,
-                                    s.pad_r);
+  auto conv_desc = [&](dnnl::algorithm algorithm) {
+    return dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, algorithm, any(s.src), any(s.weights),
+                                           bias_md, any(s.dst), s.strides, s.dilates, s.pad_l, s.pad_r);
+  };
   EDGE_ASSIGN_OR_RETURN(dnnl::primitive_attr attr, conv_attr(node, has_sum));
-  dnnl::convolution_forward::primitive_desc pd(d, attr, b.engine());
+  dnnl::convolution_forward::primitive_desc pd(conv_desc(dnnl::algorithm::convolution_direct), attr, b.engine());
+  if (b.options().conv_algorithm != ConvAlgorithm::kDirect && winograd_candidate(s)) {
+    auto winograd = chosen_winograd(conv_desc(dnnl::algorithm::convolution_winograd), attr, pd, has_bias, has_sum, b);
+    if (winograd) pd = *winograd;
+  }
   EDGE_ASSIGN_OR_RETURN(int src, b.slot_as(node.inputs[0], pd.src_desc(), node));
   EDGE_ASSIGN_OR_RETURN(int weights, b.constant_slot(node.inputs[1], pd.weights_desc()));
   std::vector<std::pair<int, int>> args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}};

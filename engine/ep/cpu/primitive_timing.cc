@@ -1,0 +1,40 @@
+#include "engine/ep/cpu/primitive_timing.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <limits>
+#include <unordered_map>
+
+namespace edgeserve::cpu {
+
+double time_primitive(const dnnl::engine& engine, const dnnl::primitive& primitive, const ArgDescs& args,
+                      int repeats) {
+  std::unordered_map<int, dnnl::memory> bound;
+  for (const auto& [arg, md] : args) {
+    dnnl::memory m(md, engine);
+    std::memset(m.get_data_handle(), 0, md.get_size());
+    bound.emplace(arg, std::move(m));
+  }
+  dnnl::stream stream(engine);
+  primitive.execute(stream, bound);  // warm-up: caches, page faults, JIT'd code paths
+  stream.wait();
+  double best = std::numeric_limits<double>::infinity();
+  for (int i = 0; i < repeats; ++i) {
+    const auto start = std::chrono::steady_clock::now();
+    primitive.execute(stream, bound);
+    stream.wait();
+    const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - start;
+    best = std::min(best, took.count());
+  }
+  return best;
+}
+
+double time_reorder(const dnnl::engine& engine, const dnnl::memory::desc& from, const dnnl::memory::desc& to,
+                    int repeats) {
+  if (from == to) return 0.0;
+  dnnl::reorder::primitive_desc pd(engine, from, engine, to);
+  return time_primitive(engine, dnnl::reorder(pd), {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}}, repeats);
+}
+
+}  // namespace edgeserve::cpu
