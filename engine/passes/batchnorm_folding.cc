@@ -37,18 +37,6 @@ Node* foldable_conv(const Graph& graph, const Node& bn) {
   return conv;
 }
 
-Value* new_constant(Graph& graph, const std::string& base, Tensor t) {
-  std::string name = base;
-  for (int i = 1; graph.find_value(name) != nullptr; ++i) name = base + "_" + std::to_string(i);
-  Value* v = graph.value(name);
-  v->type.dtype = t.dtype();
-  std::vector<Dim> dims;
-  for (int64_t d : t.dims()) dims.push_back(Dim{d, ""});
-  v->type.dims = dims;
-  v->constant = std::move(t);
-  return v;
-}
-
 Status fold_pair(Graph& graph, Node& conv, const Node& bn) {
   EDGE_ASSIGN_OR_RETURN(float epsilon, bn.attr_float("epsilon", 1e-5f));
   const Tensor& w = *conv.inputs[1]->constant;
@@ -68,8 +56,8 @@ Status fold_pair(Graph& graph, Node& conv, const Node& bn) {
     b2.mutable_data<float>()[c] = ((bias != nullptr ? bias[c] : 0.f) - mean[c]) * s + beta[c];
   }
   conv.inputs.resize(3, nullptr);
-  conv.inputs[1] = new_constant(graph, conv.inputs[1]->name + "_bn_folded", std::move(w2));
-  conv.inputs[2] = new_constant(graph, conv.name + "_bn_bias", std::move(b2));
+  conv.inputs[1] = add_constant(graph, conv.inputs[1]->name + "_bn_folded", std::move(w2));
+  conv.inputs[2] = add_constant(graph, conv.name + "_bn_bias", std::move(b2));
   conv.outputs[0] = bn.outputs[0];
   conv.outputs[0]->producer = &conv;
   return Status::ok();

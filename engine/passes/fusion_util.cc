@@ -41,6 +41,42 @@ bool same_static_dims(const Value* a, const Value* b) {
   return true;
 }
 
+namespace {
+
+std::string unused_name(const Graph& graph, const std::string& base) {
+  std::string name = base;
+  for (int i = 1; graph.find_value(name) != nullptr; ++i) name = base + "_" + std::to_string(i);
+  return name;
+}
+
+}  // namespace
+
+Value* add_constant(Graph& graph, const std::string& base, Tensor t) {
+  Value* v = graph.value(unused_name(graph, base));
+  v->type.dtype = t.dtype();
+  std::vector<Dim> dims;
+  for (int64_t d : t.dims()) dims.push_back(Dim{d, ""});
+  v->type.dims = dims;
+  v->constant = std::move(t);
+  return v;
+}
+
+Value* add_value(Graph& graph, const std::string& base, const TensorType& type) {
+  Value* v = graph.value(unused_name(graph, base));
+  v->type = type;
+  return v;
+}
+
+int64_t concat_axis(const Node& concat) {
+  if (concat.inputs.empty() || concat.outputs.empty() || concat.outputs[0] == nullptr) return -1;
+  const auto& dims = concat.outputs[0]->type.dims;
+  auto axis = concat.attr_int("axis", 0);
+  if (!dims || !axis.is_ok()) return -1;
+  const auto rank = static_cast<int64_t>(dims->size());
+  const int64_t a = axis.value() < 0 ? axis.value() + rank : axis.value();
+  return a >= 0 && a < rank ? a : -1;
+}
+
 void make_fused(Node& node) {
   if (node.domain == "edgeserve") return;
   node.op_type = node.op_type == "Conv" ? "FusedConv" : "FusedGemm";

@@ -16,5 +16,11 @@ bool only_feeds(const Graph& graph, const Value* v, const Node& consumer);
 bool same_static_dims(const Value* a, const Value* b);
 // Turns Conv/Gemm into edgeserve.FusedConv/FusedGemm (no-op if already fused).
 void make_fused(Node& node);
+// A new initializer holding `t`, named `base` or `base_<n>` if that name is taken.
+Value* add_constant(Graph& graph, const std::string& base, Tensor t);
+// A new value for a node output, typed `type`, named `base` or `base_<n>` if that name is taken.
+Value* add_value(Graph& graph, const std::string& base, const TensorType& type);
+// The Concat's axis made non-negative, or -1 when the rank is not static or the attribute is bad.
+int64_t concat_axis(const Node& concat);
 
 }  // namespace edgeserve

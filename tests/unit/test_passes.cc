@@ -135,5 +135,52 @@ TEST(Passes, ConstantFoldingAndIdentityEliminationAtLevelOne) {
   EXPECT_EQ(after, (std::map<std::string, int>{{"MatMul", 1}, {"Relu", 1}}));
 }
 
+// A squeezenet-style fire module: two expand convs concatenated, pooled, then squeezed.
+// `expand` channels per branch; `squeeze` output channels of the last Conv.
+std::string fire_module(std::mt19937& rng, int64_t expand, int64_t squeeze, bool concat_is_output = false) {
+  OnnxModelBuilder b;
+  b.input("x", {"1", "8", "9", "9"});
+  b.initializer("w1", {expand, 8, 1, 1}, random_floats(rng, expand * 8));
+  b.initializer("w3", {expand, 8, 3, 3}, random_floats(rng, expand * 8 * 9));
+  b.initializer("b3", {expand}, random_floats(rng, expand));
+  b.initializer("ws", {squeeze, 2 * expand, 1, 1}, random_floats(rng, squeeze * 2 * expand, -0.3f, 0.3f));
+  b.initializer("bs", {squeeze}, random_floats(rng, squeeze));
+  b.node("Conv", {"x", "w1"}, {"e1"});
+  b.node("Relu", {"e1"}, {"r1"});
+  testing::set_ints(b.node("Conv", {"x", "w3", "b3"}, {"e3"}), "pads", {1, 1, 1, 1});
+  b.node("Relu", {"e3"}, {"r3"});
+  testing::set_int(b.node("Concat", {"r1", "r3"}, {"cat"}), "axis", 1);
+  auto* pool = b.node("MaxPool", {"cat"}, {"p"});
+  testing::set_ints(pool, "kernel_shape", {3, 3});
+  testing::set_ints(pool, "strides", {2, 2});
+  testing::set_int(pool, "ceil_mode", 1);
+  b.node("Conv", {"p", "ws", "bs"}, {"s"});
+  b.node("Relu", {"s"}, {"y"});
+  b.output("y");
+  if (concat_is_output) b.output("cat");
+  return b.bytes();
+}
+
+TEST(Passes, PoolMovesBeforeConcatAndConvSplitsOverItsParts) {
+  std::mt19937 rng(6);
+  auto [before, after] = compare_levels(fire_module(rng, 24, 16), 2, {1, 8, 9, 9});
+  EXPECT_EQ(before, (std::map<std::string, int>{{"Concat", 1}, {"Conv", 3}, {"MaxPool", 1}, {"Relu", 3}}));
+  // Two expand convs + the squeeze conv split in two parts; one pool per part; no Concat.
+  EXPECT_EQ(after, (std::map<std::string, int>{{"MaxPool", 2}, {"edgeserve.FusedConv", 4}}));
+}
+
+TEST(Passes, ConcatStaysForThinPartsWideningConvsAndGraphOutputs) {
+  std::mt19937 rng(7);
+  // Parts of 8 channels: below kMinSplitChannels. The pool still moves before the Concat.
+  auto [b1, thin] = compare_levels(fire_module(rng, 8, 4), 2, {1, 8, 9, 9});
+  EXPECT_EQ(thin, (std::map<std::string, int>{{"Concat", 1}, {"MaxPool", 2}, {"edgeserve.FusedConv", 3}}));
+  // 48 -> 64 channels: the Conv widens.
+  auto [b2, widening] = compare_levels(fire_module(rng, 24, 64), 2, {1, 8, 9, 9});
+  EXPECT_EQ(widening, (std::map<std::string, int>{{"Concat", 1}, {"MaxPool", 2}, {"edgeserve.FusedConv", 3}}));
+  // The Concat's output is read by the caller: nothing moves.
+  auto [b3, output] = compare_levels(fire_module(rng, 24, 16, true), 2, {1, 8, 9, 9});
+  EXPECT_EQ(output, (std::map<std::string, int>{{"Concat", 1}, {"MaxPool", 1}, {"edgeserve.FusedConv", 3}}));
+}
+
 }  // namespace
 }  // namespace edgeserve
