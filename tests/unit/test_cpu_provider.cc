@@ -317,5 +317,30 @@ TEST(CpuProvider, WinogradConvMatchesReference) {
   }
 }
 
+// ResNet's pattern: the residual `a` is read first by the block's first conv, then summed into the
+// last one. Once its earlier reader has run, the sum may overwrite `a` in place: the fused conv
+// must be one step, with no copy of the residual before it.
+TEST(CpuProvider, ResidualReadEarlierIsSummedInPlace) {
+  std::mt19937 rng(20);
+  OnnxModelBuilder b;
+  b.input("x", {"1", "16", "10", "10"});
+  for (const char* w : {"w0", "w1", "w2"}) b.initializer(w, {16, 16, 1, 1}, random_floats(rng, 256, -0.3f, 0.3f));
+  b.node("Conv", {"x", "w0"}, {"a"});
+  b.node("Conv", {"a", "w1"}, {"c1"});
+  b.node("Conv", {"c1", "w2"}, {"c2"});
+  b.node("Add", {"c2", "a"}, {"s"});
+  b.node("Relu", {"s"}, {"y"});
+  b.output("y");
+  std::vector<NamedTensor> inputs = {{"x", random_tensor(rng, {1, 16, 10, 10})}};
+  expect_same_outputs(b.bytes(), inputs, "residual in place");
+  auto session = Session::load_from_bytes(b.bytes(), cpu_options());
+  ASSERT_TRUE(session.is_ok()) << session.status().message();
+  RunProfile profile;
+  ASSERT_TRUE((*session)->run(inputs, &profile).is_ok());
+  const auto fused_steps = std::count_if(profile.entries.begin(), profile.entries.end(),
+                                         [](const auto& e) { return e.op_type == "edgeserve.FusedConv"; });
+  EXPECT_EQ(fused_steps, 1) << "the residual was copied before the fused conv";
+}
+
 }  // namespace
 }  // namespace edgeserve

@@ -33,6 +33,7 @@ std::shared_ptr<void> aligned_buffer(size_t bytes) {
 ProgramBuilder::ProgramBuilder(const Subgraph& subgraph, const std::vector<Dims>& input_dims,
                                const CpuOptions& options)
     : subgraph_(subgraph), options_(options) {
+  for (size_t i = 0; i < subgraph.nodes.size(); ++i) position_[subgraph.nodes[i]] = i;
   for (size_t i = 0; i < subgraph.inputs.size(); ++i) {
     Buffer b;
     b.kind = BufferKind::kInput;
@@ -148,7 +149,13 @@ bool ProgramBuilder::can_overwrite(const Value* v, const Node& consumer) const {
   if (buffers_[buffer].kind != BufferKind::kArena || buffer_views_.at(buffer) != 1) return false;
   if (std::find(subgraph_.outputs.begin(), subgraph_.outputs.end(), v) != subgraph_.outputs.end()) return false;
   if (std::count(consumer.inputs.begin(), consumer.inputs.end(), v) != 1) return false;
-  return std::all_of(v->consumers.begin(), v->consumers.end(), [&](const Node* c) { return c == &consumer; });
+  const auto me = position_.find(&consumer);
+  if (me == position_.end()) return false;
+  return std::all_of(v->consumers.begin(), v->consumers.end(), [&](const Node* c) {
+    if (c == &consumer) return true;
+    const auto other = position_.find(c);
+    return other != position_.end() && other->second < me->second;
+  });
 }
 
 void ProgramBuilder::define(const Value* v, int slot) { value_slot_[v] = slot; }

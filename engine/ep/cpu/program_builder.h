@@ -57,8 +57,10 @@ class ProgramBuilder {
   // A float32 view of slot's buffer with explicit `dims`, element `strides` and start `offset`
   // (a slice, a permutation, or a region of a larger tensor).
   int strided_view(int slot, const memory::dims& dims, const memory::dims& strides, int64_t offset);
-  // Whether `consumer` may write its output over value `v`: v is read by no one else, is not a
-  // subgraph output and lives alone in an arena buffer.
+  // Whether `consumer` may write its output over value `v`: every other reader of v runs before
+  // `consumer` (steps run in subgraph order, so v is dead afterwards), v is not a subgraph output
+  // and lives alone in an arena buffer. Builders run in subgraph order too, so those readers'
+  // steps (and any layout copies of v they made) already exist.
   bool can_overwrite(const Value* v, const Node& consumer) const;
 
   void define(const Value* v, int slot);
@@ -82,6 +84,7 @@ class ProgramBuilder {
   std::unordered_map<const Value*, int> value_slot_;
   std::unordered_map<const Value*, std::vector<int>> converted_;  // layout copies per value
   std::unordered_map<int, int> buffer_views_;                     // buffer -> number of slots
+  std::unordered_map<const Node*, size_t> position_;              // node -> index in subgraph order
 };
 
 }  // namespace edgeserve::cpu
