@@ -14,7 +14,8 @@ namespace {
 // A Conv reading `concat_out` as its data input that can be split along input channels.
 bool splittable_conv(const Node& conv, const Value* concat_out, int64_t channels) {
   const bool plain = conv.op_type == "Conv" && conv.domain.empty();
-  const bool fused = conv.op_type == "FusedConv" && conv.domain == "edgeserve" && !conv.has_input(3);
+  const bool fused = conv.op_type == "FusedConv" && conv.domain == "edgeserve" && !conv.has_input(3) &&
+                     !conv.has_input(4);
   if (!plain && !fused) return false;
   if (conv.inputs.size() < 2 || conv.inputs[0] != concat_out || conv.inputs[1] == concat_out) return false;
   if (conv.has_input(2) && conv.inputs[2] == concat_out) return false;

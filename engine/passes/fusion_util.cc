@@ -21,7 +21,8 @@ bool can_take_activation(const Node& node) {
 
 bool can_take_residual(const Node& node) {
   if (is_op(node, "", "Conv")) return true;
-  return is_op(node, "edgeserve", "FusedConv") && !node.has_attr("activation") && !node.has_input(3);
+  return is_op(node, "edgeserve", "FusedConv") && !node.has_attr("activation") && !node.has_input(3) &&
+         !node.has_input(4);
 }
 
 bool only_feeds(const Graph& graph, const Value* v, const Node& consumer) {

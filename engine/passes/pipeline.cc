@@ -6,6 +6,7 @@
 #include "engine/passes/dead_node_elimination.h"
 #include "engine/passes/activation_fusion.h"
 #include "engine/passes/batchnorm_folding.h"
+#include "engine/passes/channel_scale_fusion.h"
 #include "engine/passes/concat_conv_split.h"
 #include "engine/passes/pool_through_concat.h"
 #include "engine/passes/identity_elimination.h"
@@ -27,6 +28,7 @@ Status run_passes(Graph& graph, int level, const ExecutionProvider& evaluator) {
     EDGE_RETURN_IF_ERROR(fuse_activations(graph));
     EDGE_RETURN_IF_ERROR(pool_through_concat(graph));  // first: the Conv after the pool can then split
     EDGE_RETURN_IF_ERROR(split_concat_convs(graph));
+    EDGE_RETURN_IF_ERROR(fuse_channel_scales(graph));
   }
   return graph.finalize();
 }

@@ -342,5 +342,28 @@ TEST(CpuProvider, ResidualReadEarlierIsSummedInPlace) {
   EXPECT_EQ(fused_steps, 1) << "the residual was copied before the fused conv";
 }
 
+// Squeeze-and-excitation: the gate fused as the projection conv's input scale. Batch 1 with a
+// small weight scales the weights; batch 2, or weights larger than the activation, scale the
+// activation instead — all must match the reference.
+TEST(CpuProvider, ChannelScaledConvMatchesReferenceOnEveryPath) {
+  std::mt19937 rng(21);
+  struct Case { int64_t n, c, m, hw; };
+  for (const Case& k : std::vector<Case>{{1, 32, 16, 24}, {2, 32, 16, 12}, {1, 64, 96, 2}}) {
+    OnnxModelBuilder b;
+    b.input("x", {str(k.n), str(k.c), str(k.hw), str(k.hw)});
+    b.initializer("w_se", {k.c, k.c, 1, 1}, random_floats(rng, k.c * k.c, -0.3f, 0.3f));
+    b.initializer("w_proj", {k.m, k.c, 3, 3}, random_floats(rng, k.m * k.c * 9, -0.3f, 0.3f));
+    b.node("GlobalAveragePool", {"x"}, {"pooled"});
+    b.node("Conv", {"pooled", "w_se"}, {"s"});
+    b.node("Sigmoid", {"s"}, {"gate"});
+    b.node("Mul", {"x", "gate"}, {"scaled"});
+    testing::set_ints(b.node("Conv", {"scaled", "w_proj"}, {"y"}), "pads", {1, 1, 1, 1});
+    b.output("y");
+    const std::string what = "channel scale n=" + str(k.n) + " c=" + str(k.c) + " m=" + str(k.m);
+    auto steps = expect_same_outputs(b.bytes(), {{"x", random_tensor(rng, {k.n, k.c, k.hw, k.hw})}}, what);
+    EXPECT_EQ(steps, std::vector<std::string>{"cpu"}) << what;
+  }
+}
+
 }  // namespace
 }  // namespace edgeserve

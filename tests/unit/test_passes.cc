@@ -182,5 +182,41 @@ TEST(Passes, ConcatStaysForThinPartsWideningConvsAndGraphOutputs) {
   EXPECT_EQ(output, (std::map<std::string, int>{{"Concat", 1}, {"MaxPool", 1}, {"edgeserve.FusedConv", 3}}));
 }
 
+TEST(Passes, SqueezeExcitationScaleFusesIntoTheProjectionConv) {
+  std::mt19937 rng(8);
+  OnnxModelBuilder b;
+  b.input("x", {"1", "16", "7", "7"});
+  b.initializer("w_se1", {4, 16, 1, 1}, random_floats(rng, 64));
+  b.initializer("w_se2", {16, 4, 1, 1}, random_floats(rng, 64));
+  b.initializer("w_proj", {8, 16, 1, 1}, random_floats(rng, 128));
+  b.initializer("b_proj", {8}, random_floats(rng, 8));
+  b.node("GlobalAveragePool", {"x"}, {"pooled"});
+  b.node("Conv", {"pooled", "w_se1"}, {"s1"});
+  b.node("Relu", {"s1"}, {"r1"});
+  b.node("Conv", {"r1", "w_se2"}, {"s2"});
+  b.node("Sigmoid", {"s2"}, {"gate"});
+  b.node("Mul", {"gate", "x"}, {"scaled"});  // the gate first: either operand order fuses
+  b.node("Conv", {"scaled", "w_proj", "b_proj"}, {"y"});
+  b.output("y");
+  auto [before, after] = compare_levels(b.bytes(), 2, {1, 16, 7, 7});
+  EXPECT_EQ(before, (std::map<std::string, int>{
+                        {"Conv", 3}, {"GlobalAveragePool", 1}, {"Mul", 1}, {"Relu", 1}, {"Sigmoid", 1}}));
+  EXPECT_EQ(after, (std::map<std::string, int>{{"GlobalAveragePool", 1}, {"edgeserve.FusedConv", 3}}));
+}
+
+TEST(Passes, ElementwiseMulDoesNotFuseAsAChannelScale) {
+  std::mt19937 rng(9);
+  OnnxModelBuilder b;
+  b.input("x", {"1", "4", "5", "5"});
+  b.initializer("w", {4, 4, 1, 1}, random_floats(rng, 16));
+  b.node("Sigmoid", {"x"}, {"g"});      // full-size gate, not one per channel
+  b.node("Mul", {"x", "g"}, {"m"});     // (this is SiLU, but nothing before it to fuse into)
+  b.node("Conv", {"m", "w"}, {"y"});
+  b.output("y");
+  auto [before, after] = compare_levels(b.bytes(), 2, {1, 4, 5, 5});
+  EXPECT_EQ(after.count("Mul"), 1u);
+  EXPECT_EQ(after.count("Conv"), 1u);
+}
+
 }  // namespace
 }  // namespace edgeserve

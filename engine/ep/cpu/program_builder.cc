@@ -84,6 +84,13 @@ Result<int> ProgramBuilder::slot_as(const Value* v, const memory::desc& want, co
   return copy;
 }
 
+Result<int> ProgramBuilder::reordered(int slot, const memory::desc& want, const Node& consumer) {
+  if (slots_[slot].md == want) return slot;
+  EDGE_ASSIGN_OR_RETURN(int copy, new_slot(want, consumer));
+  reorder_step(slot, copy, consumer);
+  return copy;
+}
+
 Result<int> ProgramBuilder::plain_slot(const Value* v, const Node& consumer) {
   EDGE_ASSIGN_OR_RETURN(int s, slot_of(v));
   return slot_as(v, plain_md(slots_[s].md.dims()), consumer);

@@ -43,6 +43,9 @@ class ProgramBuilder {
   // (cached, so several consumers share one reorder).
   Result<int> slot_as(const Value* v, const memory::desc& want, const Node& consumer);
   Result<int> plain_slot(const Value* v, const Node& consumer);
+  // Slot `slot`'s contents in layout `want`: the slot itself if it already is, else a new slot
+  // filled by a reorder step (not cached: for intermediates that are not IR values).
+  Result<int> reordered(int slot, const memory::desc& want, const Node& consumer);
   // A constant in layout `want`, converted once now ("prepacked"). `v->constant` must be float32.
   Result<int> constant_slot(const Value* v, const memory::desc& want);
   // Same, for a constant whose bytes are laid out as `stored` (e.g. a transposed view).

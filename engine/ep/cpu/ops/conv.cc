@@ -3,6 +3,7 @@
 // weights are prepacked into the chosen layout once, and the residual sum and the activation
 // run as post-ops in the same pass over the output.
 #include <optional>
+#include <string>
 
 #include "common/strings.h"
 #include "engine/ep/cpu/ops/activation.h"
@@ -16,7 +17,8 @@ namespace {
 
 using dnnl::memory;
 
-constexpr size_t kSumInput = 3;  // FusedConv's residual input
+constexpr size_t kSumInput = 3;    // FusedConv's residual input
+constexpr size_t kScaleInput = 4;  // FusedConv's per-(sample, input channel) scale
 
 bool claims_conv(const Node& node) {
   const int rank = static_rank(node.inputs[0]);
@@ -25,6 +27,10 @@ bool claims_conv(const Node& node) {
   if (node.has_input(2) && !is_constant_input(node, 2)) return false;
   if (node.domain == "edgeserve") {
     if (node.has_input(kSumInput) && static_rank(node.inputs[kSumInput]) != rank) return false;
+    if (node.has_input(kScaleInput)) {
+      auto group = node.attr_int("group", 1);
+      if (static_rank(node.inputs[kScaleInput]) != rank || !group.is_ok() || group.value() != 1) return false;
+    }
     auto act = node.attr_string("activation", "");
     if (!act.is_ok() || (!act.value().empty() && !is_supported_activation(act.value()))) return false;
   }
@@ -121,6 +127,106 @@ std::optional<dnnl::convolution_forward::primitive_desc> chosen_winograd(
   return pd;
 }
 
+int64_t elements(const memory::dims& dims) {
+  int64_t n = 1;
+  for (int64_t d : dims) n *= d;
+  return n;
+}
+
+// dst = a * scale (scale broadcast), one oneDNN binary step; false if oneDNN has no kernel for
+// this layout mix (or, unless `any_kernel`, only its slow reference one).
+bool multiply(ProgramBuilder& b, int a, int scale, int dst, const Node& node, bool any_kernel = false) {
+  dnnl::binary::primitive_desc pd;
+  try {
+    pd = dnnl::binary::primitive_desc(
+        dnnl::binary::desc(dnnl::algorithm::binary_mul, b.md(a), b.md(scale), b.md(dst)), b.engine());
+  } catch (const dnnl::error&) {
+    return false;
+  }
+  if (!any_kernel && std::string(pd.impl_info_str()).rfind("ref", 0) == 0) return false;
+  b.add_step(dnnl::binary(pd), {{DNNL_ARG_SRC_0, a}, {DNNL_ARG_SRC_1, scale}, {DNNL_ARG_DST, dst}}, node);
+  return true;
+}
+
+// Channels-last descriptor (acdb for rank 4): oneDNN's binary kernels broadcast a per-channel
+// operand fastest when channels are innermost.
+memory::desc channels_last_md(const memory::dims& dims) {
+  memory::dims strides(dims.size());
+  int64_t stride = dims[1];
+  for (size_t i = dims.size(); i-- > 2;) {
+    strides[i] = stride;
+    stride *= dims[i];
+  }
+  strides[1] = 1;
+  strides[0] = stride;
+  return memory::desc(dims, memory::data_type::f32, strides);
+}
+
+struct ConvOperands {
+  int src = -1;
+  int weights = -1;
+};
+
+// Weights scaled per input channel on every run: W * s straight in the layout the convolution
+// chose when oneDNN can, else in channels-last layout and then converted.
+Result<int> scaled_weights(const Node& node, ProgramBuilder& b, const memory::desc& want, const ConvShapes& s,
+                           int scale) {
+  // s is [1, C, 1..]: its plain and channels-last layouts are the same bytes.
+  const int scale_view = b.view_slot(scale, channels_last_md(b.md(scale).dims()));
+  for (const memory::desc& layout : {want, channels_last_md(s.weights)}) {
+    EDGE_ASSIGN_OR_RETURN(int weights, b.constant_slot(node.inputs[1], layout));
+    EDGE_ASSIGN_OR_RETURN(int scaled, b.new_slot(layout, node));
+    if (multiply(b, weights, scale_view, scaled, node)) return b.reordered(scaled, want, node);
+  }
+  return unimplemented(str_cat(node.describe(), ": oneDNN cannot scale these weights"));
+}
+
+// The source scaled per (sample, channel) — in place when nothing later reads it — in the
+// source's own layout when oneDNN has a fast kernel for it, else in plain layout.
+Result<int> scaled_source(const Node& node, ProgramBuilder& b, const memory::desc& want, int scale) {
+  EDGE_ASSIGN_OR_RETURN(int src, b.slot_of(node.inputs[0]));
+  int scaled = src;
+  if (!b.can_overwrite(node.inputs[0], node)) {
+    EDGE_ASSIGN_OR_RETURN(scaled, b.new_slot(b.md(src), node));
+  }
+  if (!multiply(b, src, scale, scaled, node)) {
+    EDGE_ASSIGN_OR_RETURN(src, b.plain_slot(node.inputs[0], node));
+    EDGE_ASSIGN_OR_RETURN(scaled, b.new_slot(b.md(src), node));
+    if (!multiply(b, src, scale, scaled, node, /*any_kernel=*/true)) {
+      return unimplemented(str_cat(node.describe(), ": oneDNN cannot scale this input"));
+    }
+  }
+  return b.reordered(scaled, want, node);
+}
+
+// Source and weight slots for `pd`. With an input scale s (FusedConv input 4, [N or 1, C, 1..]),
+// a single sample scales the weights when that moves less memory — Conv(x * s, W) equals
+// Conv(x, W * s) for group 1 — which squeeze-and-excitation blocks make the common case (a
+// 96x24 weight against a 96x112x112 activation). Scaling the weights reads and writes them twice
+// (multiply, then convert to the conv's layout); scaling the source, once, in place.
+Result<ConvOperands> conv_operands(const Node& node, ProgramBuilder& b, const dnnl::convolution_forward::primitive_desc& pd,
+                                   const ConvShapes& s) {
+  ConvOperands ops;
+  if (!node.has_input(kScaleInput)) {
+    EDGE_ASSIGN_OR_RETURN(ops.src, b.slot_as(node.inputs[0], pd.src_desc(), node));
+    EDGE_ASSIGN_OR_RETURN(ops.weights, b.constant_slot(node.inputs[1], pd.weights_desc()));
+    return ops;
+  }
+  EDGE_ASSIGN_OR_RETURN(int scale, b.plain_slot(node.inputs[kScaleInput], node));
+  const memory::dims scale_dims = b.md(scale).dims();
+  if (scale_dims[0] != 1 && scale_dims[0] != s.src[0]) {
+    return invalid_argument(str_cat(node.describe(), ": input scale does not match the batch"));
+  }
+  if (s.src[0] == 1 && 2 * elements(s.weights) < elements(s.src)) {
+    EDGE_ASSIGN_OR_RETURN(ops.weights, scaled_weights(node, b, pd.weights_desc(), s, scale));
+    EDGE_ASSIGN_OR_RETURN(ops.src, b.slot_as(node.inputs[0], pd.src_desc(), node));
+    return ops;
+  }
+  EDGE_ASSIGN_OR_RETURN(ops.src, scaled_source(node, b, pd.src_desc(), scale));
+  EDGE_ASSIGN_OR_RETURN(ops.weights, b.constant_slot(node.inputs[1], pd.weights_desc()));
+  return ops;
+}
+
 // Destination slot: the residual's buffer when the conv may overwrite it (the sum post-op reads
 // the destination before writing it), else a fresh buffer the residual is copied into.
 Result<int> sum_destination(const Node& node, ProgramBuilder& b, const memory::desc& dst_md) {
@@ -155,9 +261,8 @@ Status build_conv(const Node& node, ProgramBuilder& b) {
     auto winograd = chosen_winograd(conv_desc(dnnl::algorithm::convolution_winograd), attr, pd, has_bias, has_sum, b);
     if (winograd) pd = *winograd;
   }
-  EDGE_ASSIGN_OR_RETURN(int src, b.slot_as(node.inputs[0], pd.src_desc(), node));
-  EDGE_ASSIGN_OR_RETURN(int weights, b.constant_slot(node.inputs[1], pd.weights_desc()));
-  std::vector<std::pair<int, int>> args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}};
+  EDGE_ASSIGN_OR_RETURN(ConvOperands operands, conv_operands(node, b, pd, s));
+  std::vector<std::pair<int, int>> args = {{DNNL_ARG_SRC, operands.src}, {DNNL_ARG_WEIGHTS, operands.weights}};
   if (has_bias) {
     EDGE_ASSIGN_OR_RETURN(int bias, b.constant_slot(node.inputs[2], pd.bias_desc()));
     args.emplace_back(DNNL_ARG_BIAS, bias);

@@ -1,5 +1,6 @@
-// edgeserve.FusedConv and edgeserve.FusedGemm, the nodes graph fusion produces: the plain Conv
-// or Gemm kernel, then the optional residual sum (FusedConv input 3), then the activation — the
+// edgeserve.FusedConv and edgeserve.FusedGemm, the nodes graph fusion produces: the optional
+// input scaling (FusedConv input 4, multiplied into X with ONNX broadcasting), the plain Conv or
+// Gemm kernel, then the optional residual sum (FusedConv input 3), then the activation — the
 // definition the cpu provider's post-ops are tested against.
 #include <memory>
 
@@ -18,7 +19,21 @@ struct FusedState {
   std::string activation;              // "" = none
   std::vector<float> params;
   bool has_sum = false;
+  std::shared_ptr<Node> scale;          // Mul(X, InputScale) when FusedConv has input 4
+  std::shared_ptr<Kernel> scale_kernel;
 };
+
+constexpr size_t kSumInput = 3;
+constexpr size_t kScaleInput = 4;
+
+// X * InputScale, through the reference Mul kernel.
+Result<Tensor> scaled_input(const FusedState& st, KernelContext& ctx) {
+  std::vector<const Tensor*> inputs = {&ctx.input(0), &ctx.input(kScaleInput)};
+  std::vector<Tensor> outputs(1);
+  KernelContext mul_ctx(*st.scale, inputs, &outputs, ctx.max_tensor_bytes());
+  EDGE_RETURN_IF_ERROR(st.scale_kernel->run(mul_ctx));
+  return std::move(outputs[0]);
+}
 
 Status add_sum(const Tensor& sum, Tensor& y) {
   if (sum.dims() != y.dims()) {
@@ -34,12 +49,17 @@ Status add_sum(const Tensor& sum, Tensor& y) {
 Status run_fused(const FusedState& st, KernelContext& ctx) {
   std::vector<const Tensor*> inputs;
   for (size_t i = 0; i < st.base->inputs.size(); ++i) inputs.push_back(ctx.optional_input(i));
+  Tensor scaled;
+  if (st.scale_kernel) {
+    EDGE_ASSIGN_OR_RETURN(scaled, scaled_input(st, ctx));
+    inputs[0] = &scaled;
+  }
   std::vector<Tensor> outputs(1);
   KernelContext base_ctx(*st.base, inputs, &outputs, ctx.max_tensor_bytes());
   EDGE_RETURN_IF_ERROR(st.base_kernel->run(base_ctx));
   Tensor y = std::move(outputs[0]);  // freshly allocated by the base kernel: ours to modify
   if (y.dtype() != DType::kFloat32) return invalid_argument("fused ops compute in float32");
-  if (st.has_sum) EDGE_RETURN_IF_ERROR(add_sum(ctx.input(3), y));
+  if (st.has_sum) EDGE_RETURN_IF_ERROR(add_sum(ctx.input(kSumInput), y));
   if (!st.activation.empty()) {
     float* out = y.mutable_data<float>();
     for (int64_t i = 0; i < y.num_elements(); ++i) out[i] = apply_fused_activation(st.activation, st.params, out[i]);
@@ -49,7 +69,8 @@ Status run_fused(const FusedState& st, KernelContext& ctx) {
 }
 
 Result<std::unique_ptr<Kernel>> make_fused(const Node& node, const char* base_op, size_t base_inputs) {
-  const size_t max_inputs = node.op_type == "FusedConv" ? base_inputs + 1 : base_inputs;  // + residual
+  // FusedConv: + residual sum, + input scale.
+  const size_t max_inputs = node.op_type == "FusedConv" ? base_inputs + 2 : base_inputs;
   EDGE_RETURN_IF_ERROR(check_arity(node, 2, max_inputs));
   FusedState st;
   st.base = std::make_shared<Node>(node);
@@ -67,7 +88,17 @@ Result<std::unique_ptr<Kernel>> make_fused(const Node& node, const char* base_op
     Status ok = check_activation_params(st.activation, st.params);
     if (!ok.is_ok()) return ok.with_context(node.describe());
   }
-  st.has_sum = node.has_input(3);
+  st.has_sum = node.has_input(kSumInput);
+  if (node.has_input(kScaleInput)) {
+    st.scale = std::make_shared<Node>(node);
+    st.scale->op_type = "Mul";
+    st.scale->domain = "";
+    st.scale->opset = 14;
+    st.scale->attributes.clear();
+    st.scale->inputs = {node.inputs[0], node.inputs[kScaleInput]};
+    EDGE_ASSIGN_OR_RETURN(std::unique_ptr<Kernel> mul, ReferenceProvider().create_kernel(*st.scale));
+    st.scale_kernel = std::move(mul);
+  }
   return make_kernel(std::move(st), run_fused);
 }
 
