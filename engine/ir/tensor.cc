@@ -5,20 +5,14 @@
 #include <cstring>
 #include <new>
 
+#include "common/aligned_buffer.h"
 #include "common/strings.h"
 
 namespace edgeserve {
 
 namespace {
-constexpr size_t kAlignment = 64;
 
-std::shared_ptr<void> allocate_bytes(size_t bytes) {
-  const size_t rounded = (bytes + kAlignment - 1) / kAlignment * kAlignment;
-  void* p = std::aligned_alloc(kAlignment, rounded == 0 ? kAlignment : rounded);
-  if (p == nullptr) return nullptr;
-  std::memset(p, 0, rounded == 0 ? kAlignment : rounded);
-  return std::shared_ptr<void>(p, [](void* q) { std::free(q); });
-}
+std::shared_ptr<void> allocate_bytes(size_t bytes, bool zero) { return aligned_buffer(bytes, zero); }
 
 std::shared_ptr<void> allocate_strings(int64_t n) {
   auto* p = new (std::nothrow) std::string[static_cast<size_t>(n == 0 ? 1 : n)];
@@ -39,7 +33,7 @@ Result<int64_t> checked_num_elements(const Dims& dims, int64_t max_elements) {
   return n;
 }
 
-Result<Tensor> Tensor::allocate(DType dtype, const Dims& dims, int64_t max_bytes) {
+Result<Tensor> Tensor::allocate_impl(DType dtype, const Dims& dims, int64_t max_bytes, bool zero) {
   if (dtype == DType::kUndefined) return invalid_argument("cannot allocate a tensor of undefined type");
   const int64_t elem = dtype == DType::kString ? static_cast<int64_t>(sizeof(std::string)) : static_cast<int64_t>(dtype_size(dtype));
   EDGE_ASSIGN_OR_RETURN(int64_t n, checked_num_elements(dims));
@@ -51,9 +45,17 @@ Result<Tensor> Tensor::allocate(DType dtype, const Dims& dims, int64_t max_bytes
   t.dtype_ = dtype;
   t.dims_ = dims;
   t.num_elements_ = n;
-  t.buffer_ = dtype == DType::kString ? allocate_strings(n) : allocate_bytes(static_cast<size_t>(n * elem));
+  t.buffer_ = dtype == DType::kString ? allocate_strings(n) : allocate_bytes(static_cast<size_t>(n * elem), zero);
   if (!t.buffer_) return resource_exhausted(str_cat("out of memory allocating ", dims_to_string(dims)));
   return t;
+}
+
+Result<Tensor> Tensor::allocate(DType dtype, const Dims& dims, int64_t max_bytes) {
+  return allocate_impl(dtype, dims, max_bytes, /*zero=*/true);
+}
+
+Result<Tensor> Tensor::allocate_uninitialized(DType dtype, const Dims& dims, int64_t max_bytes) {
+  return allocate_impl(dtype, dims, max_bytes, /*zero=*/dtype == DType::kString);
 }
 
 Tensor Tensor::reshaped(const Dims& dims) const {

@@ -29,6 +29,11 @@ class Tensor {
 
   // A zero-filled tensor. Fails on negative dims, overflow or more than max_bytes.
   static Result<Tensor> allocate(DType dtype, const Dims& dims, int64_t max_bytes = kDefaultMaxTensorBytes);
+  // Same without zero-filling the bytes: only for a caller that overwrites every byte before the
+  // tensor is read, or drops it (model import: 100 MB of weights need not be written twice).
+  // Not for strings.
+  static Result<Tensor> allocate_uninitialized(DType dtype, const Dims& dims,
+                                               int64_t max_bytes = kDefaultMaxTensorBytes);
 
   template <typename T>
   static Tensor from_vector(const Dims& dims, const std::vector<T>& values);
@@ -57,6 +62,7 @@ class Tensor {
   Tensor clone() const;
 
  private:
+  static Result<Tensor> allocate_impl(DType dtype, const Dims& dims, int64_t max_bytes, bool zero);
   DType dtype_ = DType::kUndefined;
   Dims dims_;
   int64_t num_elements_ = 0;

@@ -164,7 +164,9 @@ Result<Tensor> tensor_from_proto(const onnx::TensorProto& p, const ExternalDataP
                                       dtype_name(dtype), " but the data holds ", have));
     }
   }
-  auto allocated = Tensor::allocate(dtype, dims);
+  // raw_data overwrites every byte (copy_raw checks the size first) or the tensor is dropped.
+  const bool overwritten = !external && p.has_raw_data() && dtype != DType::kString;
+  auto allocated = overwritten ? Tensor::allocate_uninitialized(dtype, dims) : Tensor::allocate(dtype, dims);
   if (!allocated.is_ok()) return allocated.status().with_context(what);
   Tensor t = std::move(allocated).value();
   if (external) {

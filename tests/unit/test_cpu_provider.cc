@@ -360,7 +360,12 @@ TEST(CpuProvider, ChannelScaledConvMatchesReferenceOnEveryPath) {
     testing::set_ints(b.node("Conv", {"scaled", "w_proj"}, {"y"}), "pads", {1, 1, 1, 1});
     b.output("y");
     const std::string what = "channel scale n=" + str(k.n) + " c=" + str(k.c) + " m=" + str(k.m);
-    auto steps = expect_same_outputs(b.bytes(), {{"x", random_tensor(rng, {k.n, k.c, k.hw, k.hw})}}, what);
+    const Tensor x = random_tensor(rng, {k.n, k.c, k.hw, k.hw});
+    auto steps = expect_same_outputs(b.bytes(), {{"x", x}}, what);
+    EXPECT_EQ(steps, std::vector<std::string>{"cpu"}) << what;
+    SessionOptions winograd = cpu_options();  // a 3x3 conv: must not pick Winograd with scaled weights
+    winograd.conv_algorithm = ConvAlgorithm::kWinograd;
+    steps = expect_same_outputs(b.bytes(), {{"x", x}}, what + " (winograd allowed)", winograd);
     EXPECT_EQ(steps, std::vector<std::string>{"cpu"}) << what;
   }
 }

@@ -8,6 +8,9 @@
 #include <cstdlib>
 #include <unordered_map>
 
+#include "common/aligned_buffer.h"
+#include "common/strings.h"
+
 namespace edgeserve::cpu {
 
 // Everything one in-flight run needs: its own arena, memory objects bound to it and a stream.
@@ -38,7 +41,8 @@ Program::~Program() = default;
 std::unique_ptr<Program::RunState> Program::make_state() const {
   auto state = std::make_unique<RunState>();
   const size_t arena = static_cast<size_t>((arena_bytes_ + 63) / 64 * 64 + 64);
-  state->arena = std::shared_ptr<void>(std::aligned_alloc(64, arena), std::free);
+  state->arena = aligned_buffer(arena, /*zero=*/false);
+  if (state->arena == nullptr) return nullptr;
   char* base = static_cast<char*>(state->arena.get());
   for (const Slot& slot : slots_) {
     const Buffer& b = buffers_[slot.buffer];
@@ -87,6 +91,7 @@ void Program::run_profiled(RunState& state, RunProfile& profile) const {
 
 Status Program::run(KernelContext& ctx) const {
   std::unique_ptr<RunState> state = acquire();
+  if (state == nullptr) return resource_exhausted(str_cat("cpu subgraph: out of memory for a ", arena_bytes_, "-byte arena"));
   std::vector<void*> outputs(output_slots_.size(), nullptr);
   for (size_t k = 0; k < output_slots_.size(); ++k) {
     const dnnl::memory::dims d = slots_[output_slots_[k]].md.dims();

@@ -59,7 +59,7 @@ class Program {
 
  private:
   struct RunState;
-  std::unique_ptr<RunState> make_state() const;
+  std::unique_ptr<RunState> make_state() const;  // null when the arena cannot be allocated
   std::unique_ptr<RunState> acquire() const;
   void release(std::unique_ptr<RunState> state) const;
   void run_profiled(RunState& state, RunProfile& profile) const;

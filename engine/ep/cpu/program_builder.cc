@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "common/arena_plan.h"
+#include "common/aligned_buffer.h"
 #include "common/strings.h"
 
 namespace edgeserve::cpu {
@@ -18,17 +19,6 @@ memory::desc plain_md(const memory::dims& dims) {
 }
 
 bool is_plain(const memory::desc& md) { return md == plain_md(md.dims()); }
-
-namespace {
-
-std::shared_ptr<void> aligned_buffer(size_t bytes) {
-  const size_t rounded = (std::max<size_t>(bytes, 1) + 63) / 64 * 64;
-  void* p = std::aligned_alloc(64, rounded);
-  std::memset(p, 0, rounded);
-  return std::shared_ptr<void>(p, std::free);
-}
-
-}  // namespace
 
 ProgramBuilder::ProgramBuilder(const Subgraph& subgraph, const std::vector<Dims>& input_dims,
                                const CpuOptions& options)
@@ -113,7 +103,8 @@ Result<int> ProgramBuilder::constant_slot(const Value* v, const memory::desc& wa
   auto holder = std::make_shared<Tensor>(t);
   std::shared_ptr<void> bytes(holder, const_cast<void*>(holder->raw_data()));
   if (want == src) return raw_constant_slot(std::move(bytes), want);
-  std::shared_ptr<void> packed = aligned_buffer(want.get_size());
+  std::shared_ptr<void> packed = aligned_buffer(want.get_size(), /*zero=*/false);  // the reorder fills it
+  if (packed == nullptr) return resource_exhausted(str_cat("cpu provider: out of memory prepacking '", v->name, "'"));
   dnnl::memory from(src, engine_, bytes.get());
   dnnl::memory to(want, engine_, packed.get());
   dnnl::stream stream(engine_);

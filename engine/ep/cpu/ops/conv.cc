@@ -257,7 +257,9 @@ Status build_conv(const Node& node, ProgramBuilder& b) {
   };
   EDGE_ASSIGN_OR_RETURN(dnnl::primitive_attr attr, conv_attr(node, has_sum));
   dnnl::convolution_forward::primitive_desc pd(conv_desc(dnnl::algorithm::convolution_direct), attr, b.engine());
-  if (b.options().conv_algorithm != ConvAlgorithm::kDirect && winograd_candidate(s)) {
+  // Winograd's weights are transformed ahead of time; per-run scaled weights cannot be.
+  const bool winograd_ok = winograd_candidate(s) && !node.has_input(kScaleInput);
+  if (b.options().conv_algorithm != ConvAlgorithm::kDirect && winograd_ok) {
     auto winograd = chosen_winograd(conv_desc(dnnl::algorithm::convolution_winograd), attr, pd, has_bias, has_sum, b);
     if (winograd) pd = *winograd;
   }
