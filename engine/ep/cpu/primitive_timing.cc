@@ -2,19 +2,23 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstring>
 #include <limits>
+#include <memory>
 #include <unordered_map>
+#include <vector>
+
+#include "common/aligned_buffer.h"
 
 namespace edgeserve::cpu {
 
 double time_primitive(const dnnl::engine& engine, const dnnl::primitive& primitive, const ArgDescs& args,
                       int repeats) {
   std::unordered_map<int, dnnl::memory> bound;
+  std::vector<std::shared_ptr<void>> buffers;  // ours, not oneDNN's: huge pages for big ones
   for (const auto& [arg, md] : args) {
-    dnnl::memory m(md, engine);
-    std::memset(m.get_data_handle(), 0, md.get_size());
-    bound.emplace(arg, std::move(m));
+    buffers.push_back(aligned_buffer(md.get_size(), /*zero=*/true));
+    if (buffers.back() == nullptr) return std::numeric_limits<double>::infinity();  // cannot time: never chosen
+    bound.emplace(arg, dnnl::memory(md, engine, buffers.back().get()));
   }
   dnnl::stream stream(engine);
   primitive.execute(stream, bound);  // warm-up: caches, page faults, JIT'd code paths
