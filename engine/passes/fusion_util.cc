@@ -68,6 +68,25 @@ Value* add_value(Graph& graph, const std::string& base, const TensorType& type) 
   return v;
 }
 
+bool bypass(const Graph& graph, const Node& node, Value* replacement) {
+  Value* out = node.outputs[0];
+  if (std::find(graph.outputs.begin(), graph.outputs.end(), out) != graph.outputs.end()) return false;
+  for (Node* consumer : out->consumers) {
+    std::replace(consumer->inputs.begin(), consumer->inputs.end(), out, replacement);
+  }
+  out->consumers.clear();
+  return true;
+}
+
+void make_constant(Value* v, Tensor t) {
+  v->type.dtype = t.dtype();
+  std::vector<Dim> dims;
+  for (int64_t d : t.dims()) dims.push_back(Dim{d, ""});
+  v->type.dims = dims;
+  v->constant = std::move(t);
+  v->producer = nullptr;
+}
+
 int64_t concat_axis(const Node& concat) {
   if (concat.inputs.empty() || concat.outputs.empty() || concat.outputs[0] == nullptr) return -1;
   const auto& dims = concat.outputs[0]->type.dims;

@@ -20,6 +20,11 @@ void make_fused(Node& node);
 Value* add_constant(Graph& graph, const std::string& base, Tensor t);
 // A new value for a node output, typed `type`, named `base` or `base_<n>` if that name is taken.
 Value* add_value(Graph& graph, const std::string& base, const TensorType& type);
+// Points every consumer of `node`'s first output at `replacement` instead; false (nothing changed)
+// when that output is a graph output, whose name must survive.
+bool bypass(const Graph& graph, const Node& node, Value* replacement);
+// Makes value `v` the constant `t` (its producer is then removed by the caller).
+void make_constant(Value* v, Tensor t);
 // The Concat's axis made non-negative, or -1 when the rank is not static or the attribute is bad.
 int64_t concat_axis(const Node& concat);
 

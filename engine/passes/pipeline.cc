@@ -10,6 +10,10 @@
 #include "engine/passes/concat_conv_split.h"
 #include "engine/passes/pool_through_concat.h"
 #include "engine/passes/identity_elimination.h"
+#include "engine/passes/matmul_add_to_gemm.h"
+#include "engine/passes/reshape_elimination.h"
+#include "engine/passes/shape_folding.h"
+#include "engine/passes/transpose_elimination.h"
 #include "engine/passes/residual_add_fusion.h"
 
 namespace edgeserve {
@@ -19,11 +23,15 @@ Status run_passes(Graph& graph, int level, const ExecutionProvider& evaluator) {
   if (level >= 1) {
     EDGE_RETURN_IF_ERROR(eliminate_dead_nodes(graph));
     EDGE_RETURN_IF_ERROR(eliminate_identities(graph));
+    EDGE_RETURN_IF_ERROR(fold_shapes(graph));  // first: what is computed from shapes folds next
     EDGE_RETURN_IF_ERROR(fold_constants(graph, evaluator));
+    EDGE_RETURN_IF_ERROR(eliminate_transposes(graph));
+    EDGE_RETURN_IF_ERROR(eliminate_reshapes(graph));
     EDGE_RETURN_IF_ERROR(eliminate_dead_nodes(graph));
   }
   if (level >= 2) {
     EDGE_RETURN_IF_ERROR(fold_batchnorms(graph));  // before fusion: Conv + BN + Relu fuses whole
+    EDGE_RETURN_IF_ERROR(fuse_matmul_add(graph));  // before activation fusion: Gemm + Relu fuses
     EDGE_RETURN_IF_ERROR(fuse_residual_adds(graph));  // first: Conv + Add + Relu fuses whole
     EDGE_RETURN_IF_ERROR(fuse_activations(graph));
     EDGE_RETURN_IF_ERROR(pool_through_concat(graph));  // first: the Conv after the pool can then split

@@ -218,5 +218,69 @@ TEST(Passes, ElementwiseMulDoesNotFuseAsAChannelScale) {
   EXPECT_EQ(after.count("Conv"), 1u);
 }
 
+TEST(Passes, ShapeSubgraphFoldsAndReshapeChainCollapses) {
+  OnnxModelBuilder b;
+  b.input("x", {"batch", "3", "4", "5"});  // dynamic batch: only dims 1.. are foldable
+  b.int_initializer("spatial", {2, 3}).int_initializer("minus_one", {-1}).int_initializer("flat", {-1, 20});
+  b.node("Shape", {"x"}, {"s"});
+  b.node("Gather", {"s", "spatial"}, {"hw"});                 // [4, 5]: known dims
+  testing::set_int(b.node("Concat", {"minus_one", "hw"}, {"target"}), "axis", 0);
+  b.node("Reshape", {"x", "target"}, {"r1"});                  // [3 * batch, 4, 5]
+  b.node("Reshape", {"r1", "flat"}, {"r2"});                   // [3 * batch, 20]: reads x directly
+  b.node("Relu", {"r2"}, {"y"});
+  b.output("y");
+  auto [before, after] = compare_levels(b.bytes(), 1, {2, 3, 4, 5});
+  EXPECT_EQ(before, (std::map<std::string, int>{{"Concat", 1}, {"Gather", 1}, {"Relu", 1}, {"Reshape", 2}, {"Shape", 1}}));
+  EXPECT_EQ(after, (std::map<std::string, int>{{"Relu", 1}, {"Reshape", 1}}));
+}
+
+TEST(Passes, TransposeChainsComposeAndIdentityPermutationsVanish) {
+  OnnxModelBuilder b;
+  b.input("x", {"2", "3", "4"});
+  testing::set_ints(b.node("Transpose", {"x"}, {"t1"}), "perm", {1, 0, 2});
+  testing::set_ints(b.node("Transpose", {"t1"}, {"t2"}), "perm", {1, 0, 2});   // undoes t1
+  testing::set_ints(b.node("Transpose", {"x"}, {"t3"}), "perm", {2, 0, 1});
+  testing::set_ints(b.node("Transpose", {"t3"}, {"t4"}), "perm", {0, 2, 1});
+  testing::set_ints(b.node("Transpose", {"t4"}, {"t5"}), "perm", {2, 1, 0});   // t3..t5 = identity
+  testing::set_ints(b.node("Transpose", {"x"}, {"t6"}), "perm", {0, 2, 1});
+  testing::set_ints(b.node("Transpose", {"t6"}, {"t7"}), "perm", {0, 2, 1});   // undoes t6...
+  b.node("Relu", {"t2"}, {"a"});
+  b.node("Add", {"a", "t5"}, {"s"});
+  b.node("Add", {"s", "t7"}, {"y"});
+  b.node("Sigmoid", {"t6"}, {"z"});  // ...but t6 is read here too: it stays
+  b.output("y").output("z");
+  auto [before, after] = compare_levels(b.bytes(), 1, {2, 3, 4});
+  EXPECT_EQ(before.at("Transpose"), 7);
+  EXPECT_EQ(after, (std::map<std::string, int>{{"Add", 2}, {"Relu", 1}, {"Sigmoid", 1}, {"Transpose", 1}}));
+}
+
+TEST(Passes, MatMulPlusBiasBecomesGemmAndTakesTheActivation) {
+  std::mt19937 rng(10);
+  OnnxModelBuilder b;
+  b.input("x", {"3", "8"});
+  b.initializer("w", {8, 4}, random_floats(rng, 32));
+  b.initializer("bias", {4}, random_floats(rng, 4));
+  b.node("MatMul", {"x", "w"}, {"m"});
+  b.node("Add", {"bias", "m"}, {"a"});  // bias first: either operand order fuses
+  b.node("Relu", {"a"}, {"y"});
+  b.output("y");
+  auto [before, after] = compare_levels(b.bytes(), 2, {3, 8});
+  EXPECT_EQ(before, (std::map<std::string, int>{{"Add", 1}, {"MatMul", 1}, {"Relu", 1}}));
+  EXPECT_EQ(after, (std::map<std::string, int>{{"edgeserve.FusedGemm", 1}}));
+}
+
+TEST(Passes, MatMulWithComputedWeightsStaysMatMul) {
+  OnnxModelBuilder b;
+  b.input("x", {"3", "8"});
+  b.initializer("bias", {8}, std::vector<float>(8, 0.5f));
+  b.node("Transpose", {"x"}, {"xt"});
+  b.node("MatMul", {"x", "xt"}, {"m"});  // [3, 3]: B is not a constant
+  b.node("Add", {"m", "m"}, {"y"});
+  b.output("y");
+  auto [before, after] = compare_levels(b.bytes(), 2, {3, 8});
+  EXPECT_EQ(after.count("Gemm"), 0u);
+  EXPECT_EQ(after.count("MatMul"), 1u);
+}
+
 }  // namespace
 }  // namespace edgeserve

@@ -1,0 +1,69 @@
+// MatMul + Add -> Gemm.
+#include "engine/passes/matmul_add_to_gemm.h"
+
+#include <unordered_set>
+
+#include "engine/passes/fusion_util.h"
+
+namespace edgeserve {
+
+namespace {
+
+constexpr int64_t kGemmOpset = 13;  // optional C, unidirectional broadcast of C
+
+bool rank_is(const Value* v, size_t rank) {
+  if (v == nullptr) return false;
+  if (v->constant) return v->constant->rank() == static_cast<int64_t>(rank);
+  return v->type.dims && v->type.dims->size() == rank;
+}
+
+bool float_constant(const Value* v) { return v != nullptr && v->constant && v->constant->dtype() == DType::kFloat32; }
+
+// Whether constant C broadcasts to [M, N] under Gemm's unidirectional rule.
+bool is_gemm_bias(const Value* c, const Value* product, int64_t n) {
+  if (!float_constant(c) || !product->type.dims) return false;
+  const Tensor& t = *c->constant;
+  const Dim& m = (*product->type.dims)[0];
+  if (t.rank() == 1) return t.dim(0) == n || t.dim(0) == 1;
+  if (t.rank() != 2) return false;
+  const bool rows = t.dim(0) == 1 || (m.is_known() && t.dim(0) == m.value);
+  return rows && (t.dim(1) == n || t.dim(1) == 1);
+}
+
+// The MatMul feeding `add` and the index of the Add's bias operand, when they make a Gemm.
+Node* gemm_candidate(const Graph& graph, const Node& add, int* bias) {
+  if (add.op_type != "Add" || !add.domain.empty() || add.inputs.size() != 2 || add.opset < 7) return nullptr;
+  for (int i = 0; i < 2; ++i) {
+    const Value* product = add.inputs[i];
+    if (product == nullptr || product->producer == nullptr || !only_feeds(graph, product, add)) continue;
+    Node* mm = product->producer;
+    if (mm->op_type != "MatMul" || !mm->domain.empty() || mm->inputs.size() != 2 || mm->outputs.size() != 1) continue;
+    if (!rank_is(mm->inputs[0], 2) || !float_constant(mm->inputs[1]) || mm->inputs[1]->constant->rank() != 2) continue;
+    if (!is_gemm_bias(add.inputs[1 - i], product, mm->inputs[1]->constant->dim(1))) continue;
+    *bias = 1 - i;
+    return mm;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Status fuse_matmul_add(Graph& graph) {
+  EDGE_RETURN_IF_ERROR(graph.finalize());
+  std::unordered_set<const Node*> removed;
+  for (const auto& add : graph.nodes()) {
+    int bias = 0;
+    Node* mm = gemm_candidate(graph, *add, &bias);
+    if (mm == nullptr) continue;
+    mm->op_type = "Gemm";
+    mm->opset = kGemmOpset;
+    mm->attributes.clear();  // alpha = beta = 1, no transposes
+    mm->inputs.push_back(add->inputs[bias]);
+    mm->outputs[0] = add->outputs[0];
+    removed.insert(add.get());
+  }
+  graph.remove_nodes_if([&](const Node& n) { return removed.count(&n) != 0; });
+  return graph.finalize();
+}
+
+}  // namespace edgeserve

@@ -1,0 +1,14 @@
+// Pass: MatMul(A, B) + C becomes Gemm(A, B, C) when A is 2-D, B is a constant matrix and C a
+// constant that broadcasts to the product's [M, N] (a bias of [N] or [1, N], or a full [M, N]) —
+// classifier heads exported as MatMul + Add. The cpu provider runs Gemm as one inner product with
+// the bias (and, after activation fusion, the activation) fused.
+#pragma once
+
+#include "common/status.h"
+#include "engine/ir/graph.h"
+
+namespace edgeserve {
+
+Status fuse_matmul_add(Graph& graph);
+
+}  // namespace edgeserve
