@@ -59,6 +59,10 @@ Status parse_engine_options(const Args& args, BenchOptions& o) {
   if (!parse_conv_algorithm(algorithm, &o.conv_algorithm)) {
     return invalid_argument(str_cat("--conv-algorithm expects measure, direct or winograd, got '", algorithm, "'"));
   }
+  const std::string layout = args.get("--layout", activation_layout_name(o.layout));
+  if (!parse_activation_layout(layout, &o.layout)) {
+    return invalid_argument(str_cat("--layout expects measure, auto or blocked, got '", layout, "'"));
+  }
   for (const std::string& s : args.all("--shape")) {
     EDGE_ASSIGN_OR_RETURN(ShapeOverride shape, parse_shape_override(s));
     o.shapes.push_back(std::move(shape));
@@ -70,7 +74,7 @@ Status parse_engine_options(const Args& args, BenchOptions& o) {
 
 ArgSpec bench_arg_spec() {
   return {{"--batch", "--threads", "--streams", "--iterations", "--duration", "--warmup", "--idle-s", "--provider", "--level",
-           "--shape", "--conv-algorithm"},
+           "--shape", "--conv-algorithm", "--layout"},
           {"--profile", "--json", "--help"}};
 }
 

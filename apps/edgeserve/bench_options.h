@@ -39,6 +39,7 @@ struct BenchOptions {
   Provider provider = SessionOptions{}.provider;
   int level = SessionOptions{}.optimization_level;
   ConvAlgorithm conv_algorithm = SessionOptions{}.conv_algorithm;
+  ActivationLayout layout = SessionOptions{}.layout;
   std::vector<ShapeOverride> shapes;
   bool profile = false;
   bool json = false;

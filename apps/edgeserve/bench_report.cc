@@ -30,6 +30,7 @@ void json_options(JsonWriter& w, const BenchOptions& o) {
   w.key("options").begin_object();
   w.key("provider").string(provider_name(o.provider)).key("level").integer(o.level);
   w.key("conv_algorithm").string(conv_algorithm_name(o.conv_algorithm));
+  w.key("layout").string(activation_layout_name(o.layout));
   w.key("batch").integer(o.batch).key("threads").integer(o.threads).key("streams").integer(o.streams);
   w.key("session_threads").integer(o.session_threads);
   w.key("warmup").integer(warm.max_runs);
@@ -99,7 +100,8 @@ std::string text_options(const BenchOptions& o) {
   const LoopLimits warm = o.warmup_limits();
   const LoopLimits meas = o.measure_limits();
   std::string s = str_cat("options    provider ", provider_name(o.provider), ", level ", o.level, ", conv ",
-                          conv_algorithm_name(o.conv_algorithm), ", batch ", o.batch,
+                          conv_algorithm_name(o.conv_algorithm), ", layout ", activation_layout_name(o.layout),
+                          ", batch ", o.batch,
                           ", threads ", o.threads, " (", o.streams, " stream(s) x ", o.session_threads,
                           " session thread(s)), warmup ", warm.max_runs);
   if (!o.warmup) s += str_cat(" (or ", warm.max_seconds, " s)");

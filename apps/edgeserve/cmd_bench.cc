@@ -20,7 +20,7 @@ namespace {
 constexpr const char* kBenchHelp =
     "usage: edgeserve bench MODEL [--batch N] [--threads T] [--streams S] [--iterations K | --duration SEC]\n"
     "                       [--warmup W] [--idle-s SEC] [--provider P] [--level L] [--shape NAME=DIMS ...] [--profile] [--json]\n"
-    "                       [--conv-algorithm measure|direct|winograd]\n"
+    "                       [--conv-algorithm measure|direct|winograd] [--layout measure|auto|blocked]\n"
     "  Runs MODEL on seeded random inputs and reports latency p50/p90/p99/mean, throughput, load time\n"
     "  (Session::load + first inference) and peak RSS.\n"
     "  --batch N         value of the first symbolic dim of every input (default 1)\n"
@@ -34,6 +34,8 @@ constexpr const char* kBenchHelp =
     "  --level L         graph optimization level 0..2 (default 2)\n"
     "  --conv-algorithm A  cpu: 3x3 stride-1 convolutions run Winograd where measured faster at\n"
     "                    load (measure, the default), never (direct) or wherever possible (winograd)\n"
+    "  --layout L        cpu: convolutions keep activations in oneDNN's layout (auto), in nChw16c\n"
+    "                    (blocked), or in the faster of the two, timed at load (measure, the default)\n"
     "  --shape NAME=DIMS the whole shape of input NAME, e.g. images=1x3x416x416\n"
     "  --profile         time per op type and per node (top 20), averaged over the measured runs\n"
     "  --json            print one JSON object instead of the text report\n";
@@ -50,6 +52,7 @@ SessionOptions session_options(const BenchOptions& o) {
   so.threads = o.session_threads;
   so.optimization_level = o.level;
   so.conv_algorithm = o.conv_algorithm;
+  so.layout = o.layout;
   return so;
 }
 

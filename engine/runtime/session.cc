@@ -55,6 +55,25 @@ const char* conv_algorithm_name(ConvAlgorithm a) {
   return "unknown";
 }
 
+bool parse_activation_layout(std::string_view name, ActivationLayout* out) {
+  for (ActivationLayout l : {ActivationLayout::kMeasure, ActivationLayout::kAuto, ActivationLayout::kBlocked16}) {
+    if (name == activation_layout_name(l)) {
+      *out = l;
+      return true;
+    }
+  }
+  return false;
+}
+
+const char* activation_layout_name(ActivationLayout l) {
+  switch (l) {
+    case ActivationLayout::kMeasure: return "measure";
+    case ActivationLayout::kAuto: return "auto";
+    case ActivationLayout::kBlocked16: return "blocked";
+  }
+  return "unknown";
+}
+
 struct Session::Impl {
   Model model;
   SessionOptions options;
@@ -103,6 +122,7 @@ static Result<std::unique_ptr<Session::Impl>> build_impl(Result<Model> model, co
     cpu_options.threads = resolve_threads(options.threads);
     cpu_options.max_tensor_bytes = options.max_tensor_bytes;
     cpu_options.conv_algorithm = options.conv_algorithm;
+    cpu_options.layout = options.layout;
     impl->cpu = std::make_unique<CpuProvider>(cpu_options);
     providers.insert(providers.begin(), impl->cpu.get());
   }

@@ -40,11 +40,16 @@ struct SessionOptions {
   int64_t max_tensor_bytes = kDefaultMaxTensorBytes;    // per-tensor allocation bound
   // cpu provider: Winograd or direct for 3x3 stride-1 convolutions (see cpu_options.h).
   ConvAlgorithm conv_algorithm = ConvAlgorithm::kMeasure;
+  // cpu provider: the activation layout of convolutions (see cpu_options.h).
+  ActivationLayout layout = ActivationLayout::kMeasure;
 };
 
 // Parses "measure", "direct" or "winograd"; returns false for an unknown name.
 bool parse_conv_algorithm(std::string_view name, ConvAlgorithm* out);
 const char* conv_algorithm_name(ConvAlgorithm a);
+// Parses "measure", "auto" or "blocked"; returns false for an unknown name.
+bool parse_activation_layout(std::string_view name, ActivationLayout* out);
+const char* activation_layout_name(ActivationLayout l);
 
 struct TensorInfo {
   std::string name;

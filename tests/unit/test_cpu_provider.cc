@@ -370,5 +370,52 @@ TEST(CpuProvider, ChannelScaledConvMatchesReferenceOnEveryPath) {
   }
 }
 
+// An efficientnet-style block — 1x1 expand + SiLU, 3x3 and 5x5 depthwise, squeeze-and-excitation,
+// 1x1 projection with residual — in each activation layout the cpu provider can pick.
+TEST(CpuProvider, MobileBlockMatchesReferenceInEveryActivationLayout) {
+  std::mt19937 rng(22);
+  OnnxModelBuilder b;
+  b.input("x", {"1", "16", "14", "14"});
+  b.initializer("w_exp", {64, 16, 1, 1}, random_floats(rng, 64 * 16, -0.3f, 0.3f));
+  b.initializer("w_dw3", {64, 1, 3, 3}, random_floats(rng, 64 * 9, -0.3f, 0.3f));
+  b.initializer("w_dw5", {64, 1, 5, 5}, random_floats(rng, 64 * 25, -0.2f, 0.2f));
+  b.initializer("w_se1", {16, 64, 1, 1}, random_floats(rng, 16 * 64, -0.3f, 0.3f));
+  b.initializer("w_se2", {64, 16, 1, 1}, random_floats(rng, 64 * 16, -0.3f, 0.3f));
+  b.initializer("w_proj", {16, 64, 1, 1}, random_floats(rng, 16 * 64, -0.3f, 0.3f));
+  b.node("Conv", {"x", "w_exp"}, {"e"});
+  b.node("Sigmoid", {"e"}, {"e_sig"});
+  b.node("Mul", {"e", "e_sig"}, {"e_act"});
+  auto* dw3 = b.node("Conv", {"e_act", "w_dw3"}, {"d3"});
+  testing::set_int(dw3, "group", 64);
+  testing::set_ints(dw3, "pads", {1, 1, 1, 1});
+  auto* dw5 = b.node("Conv", {"d3", "w_dw5"}, {"d5"});
+  testing::set_int(dw5, "group", 64);
+  testing::set_ints(dw5, "pads", {2, 2, 2, 2});
+  b.node("Relu", {"d5"}, {"d"});
+  b.node("GlobalAveragePool", {"d"}, {"pooled"});
+  b.node("Conv", {"pooled", "w_se1"}, {"s1"});
+  b.node("Relu", {"s1"}, {"s1r"});
+  b.node("Conv", {"s1r", "w_se2"}, {"s2"});
+  b.node("Sigmoid", {"s2"}, {"gate"});
+  b.node("Mul", {"d", "gate"}, {"scaled"});
+  b.node("Conv", {"scaled", "w_proj"}, {"p"});
+  b.node("Add", {"p", "x"}, {"y"});
+  b.output("y");
+  const Tensor x = random_tensor(rng, {1, 16, 14, 14});
+  for (ActivationLayout layout : {ActivationLayout::kAuto, ActivationLayout::kBlocked16, ActivationLayout::kMeasure}) {
+    SessionOptions opts = cpu_options();
+    opts.layout = layout;
+    auto steps = expect_same_outputs(b.bytes(), {{"x", x}}, activation_layout_name(layout), opts);
+    EXPECT_EQ(steps, std::vector<std::string>{"cpu"}) << activation_layout_name(layout);
+  }
+  SessionOptions blocked = cpu_options();
+  blocked.layout = ActivationLayout::kBlocked16;
+  // brgconv/brdgmm are oneDNN's channels-last kernels: none may run in the blocked layout.
+  EXPECT_FALSE(any_contains(kernels_run(b.bytes(), {{"x", x}}, blocked), "brg"));
+  SessionOptions automatic = cpu_options();
+  automatic.layout = ActivationLayout::kAuto;
+  EXPECT_TRUE(any_contains(kernels_run(b.bytes(), {{"x", x}}, automatic), "brg"));  // the check can fail
+}
+
 }  // namespace
 }  // namespace edgeserve

@@ -4,7 +4,9 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <chrono>
+#include <limits>
 #include <cstdlib>
 #include <unordered_map>
 
@@ -87,6 +89,29 @@ void Program::run_profiled(RunState& state, RunProfile& profile) const {
     profile.entries.push_back({steps_[i].node_name, steps_[i].op_type,
                                std::chrono::duration<double, std::milli>(end - start).count(), {}, steps_[i].kernel});
   }
+}
+
+double Program::time_runs(int repeats) const {
+  std::unique_ptr<RunState> state = acquire();
+  if (state == nullptr) return std::numeric_limits<double>::infinity();
+  std::unordered_map<int, std::shared_ptr<void>> scratch;  // external buffer -> zeroed memory
+  for (int s : external_slots_) {
+    auto& buffer = scratch[slots_[s].buffer];
+    if (buffer == nullptr) buffer = aligned_buffer(buffers_[slots_[s].buffer].bytes, /*zero=*/true);
+    if (buffer == nullptr) return std::numeric_limits<double>::infinity();
+    state->memories[s].set_data_handle(buffer.get());
+  }
+  omp_set_num_threads(threads_);
+  double best = std::numeric_limits<double>::infinity();
+  for (int r = 0; r <= repeats; ++r) {  // r == 0 warms up
+    const auto start = std::chrono::steady_clock::now();
+    for (size_t i = 0; i < steps_.size(); ++i) steps_[i].primitive.execute(state->stream, state->step_args[i]);
+    state->stream.wait();
+    const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - start;
+    if (r > 0) best = std::min(best, took.count());
+  }
+  release(std::move(state));
+  return best;
 }
 
 Status Program::run(KernelContext& ctx) const {

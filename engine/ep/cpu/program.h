@@ -56,6 +56,9 @@ class Program {
   // Inputs/outputs follow the subgraph's; output tensors are allocated here (plain layout).
   Status run(KernelContext& ctx) const;
   int64_t arena_bytes() const { return arena_bytes_; }
+  // Best wall time (ms) of `repeats` runs after a warm-up, on zero-filled inputs with outputs in
+  // scratch memory: for choices made by measuring at compile time. Infinity if out of memory.
+  double time_runs(int repeats) const;
 
  private:
   struct RunState;

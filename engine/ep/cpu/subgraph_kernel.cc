@@ -12,10 +12,50 @@ namespace edgeserve::cpu {
 SubgraphKernel::SubgraphKernel(Subgraph subgraph, const CpuOptions& options)
     : subgraph_(std::move(subgraph)), options_(options) {}
 
+namespace {
+
+constexpr int kLayoutTimingRuns = 7;
+// The blocked layout must win by this much: oneDNN's default stays unless the gain is clear of
+// run-to-run noise.
+constexpr double kLayoutRequiredGain = 0.97;
+
+// Whether the activation-layout search is worth a second compilation: the subgraph has
+// convolutions, and not so much weight data that prepacking it twice costs more load time than
+// the search can win back.
+bool worth_layout_search(const Subgraph& sg) {
+  int64_t weight_bytes = 0;
+  bool has_conv = false;
+  for (const Node* n : sg.nodes) {
+    has_conv = has_conv || n->op_type == "Conv" || n->op_type == "FusedConv";
+    for (const Value* in : n->inputs) {
+      if (in != nullptr && in->constant) weight_bytes += in->constant->byte_size();
+    }
+  }
+  return has_conv && weight_bytes <= kLayoutSearchMaxWeightBytes;
+}
+
+}  // namespace
+
+// Under ActivationLayout::kMeasure: both layouts are compiled and timed, and the faster program
+// is kept (the weights are briefly held twice: one reason for the size budget).
 Result<std::shared_ptr<const Program>> SubgraphKernel::compile(const std::vector<Dims>& input_dims) const {
+  if (options_.layout != ActivationLayout::kMeasure) return compile_with(input_dims, options_.layout);
+  if (!worth_layout_search(subgraph_)) return compile_with(input_dims, ActivationLayout::kAuto);
+  EDGE_ASSIGN_OR_RETURN(std::shared_ptr<const Program> best, compile_with(input_dims, ActivationLayout::kAuto));
+  const double t_auto = best->time_runs(kLayoutTimingRuns);
+  auto blocked = compile_with(input_dims, ActivationLayout::kBlocked16);
+  if (!blocked.is_ok()) return best;  // the default layout compiled: keep it
+  if (blocked.value()->time_runs(kLayoutTimingRuns) < kLayoutRequiredGain * t_auto) best = std::move(blocked).value();
+  return best;
+}
+
+Result<std::shared_ptr<const Program>> SubgraphKernel::compile_with(const std::vector<Dims>& input_dims,
+                                                                     ActivationLayout layout) const {
   // oneDNN sizes its blocking for the thread count it sees when a primitive is created.
   omp_set_num_threads(options_.threads);
-  ProgramBuilder builder(subgraph_, input_dims, options_);
+  CpuOptions options = options_;
+  options.layout = layout;
+  ProgramBuilder builder(subgraph_, input_dims, options);
   for (const Node* node : subgraph_.nodes) {
     const CpuOp* op = find_cpu_op(*node);
     if (op == nullptr) return internal_error(str_cat(node->describe(), ": not a cpu op"));

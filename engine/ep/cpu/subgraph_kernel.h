@@ -32,6 +32,8 @@ class SubgraphKernel final : public Kernel {
  private:
   Result<std::shared_ptr<const Program>> program_for(const std::vector<Dims>& input_dims) const;
   Result<std::shared_ptr<const Program>> compile(const std::vector<Dims>& input_dims) const;
+  Result<std::shared_ptr<const Program>> compile_with(const std::vector<Dims>& input_dims,
+                                                      ActivationLayout layout) const;
 
   Subgraph subgraph_;
   CpuOptions options_;

@@ -250,10 +250,16 @@ Status build_conv(const Node& node, ProgramBuilder& b) {
     return invalid_argument(str_cat(node.describe(), ": residual input does not have the output's shape"));
   }
   auto any = [](const memory::dims& d) { return memory::desc(d, memory::data_type::f32, Tag::any); };
+  // The activation layout the program was asked for; the weights always stay oneDNN's choice.
+  const bool blocked = b.options().layout == ActivationLayout::kBlocked16 && s.src.size() == 4;
+  auto activation = [&](const memory::dims& d) {
+    return blocked && d[1] % 16 == 0 ? memory::desc(d, memory::data_type::f32, Tag::aBcd16b) : any(d);
+  };
   const memory::desc bias_md = has_bias ? memory::desc(s.bias, memory::data_type::f32, Tag::a) : memory::desc();
   auto conv_desc = [&](dnnl::algorithm algorithm) {
-    return dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, algorithm, any(s.src), any(s.weights),
-                                           bias_md, any(s.dst), s.strides, s.dilates, s.pad_l, s.pad_r);
+    return dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, algorithm, activation(s.src),
+                                           any(s.weights), bias_md, activation(s.dst), s.strides, s.dilates, s.pad_l,
+                                           s.pad_r);
   };
   EDGE_ASSIGN_OR_RETURN(dnnl::primitive_attr attr, conv_attr(node, has_sum));
   dnnl::convolution_forward::primitive_desc pd(conv_desc(dnnl::algorithm::convolution_direct), attr, b.engine());
