@@ -417,5 +417,45 @@ TEST(CpuProvider, MobileBlockMatchesReferenceInEveryActivationLayout) {
   EXPECT_TRUE(any_contains(kernels_run(b.bytes(), {{"x", x}}, automatic), "brg"));  // the check can fail
 }
 
+TEST(CpuProvider, BatchAndLayerNormalizationMatchReference) {
+  std::mt19937 rng(23);
+  // BatchNormalization that nothing folds: after a Relu (in the producer's layout) and on 2-D input.
+  for (const Dims& dims : std::vector<Dims>{{2, 6}, {1, 16, 5, 7}, {2, 5, 9}}) {
+    const int64_t c = dims[1];
+    OnnxModelBuilder b;
+    std::vector<std::string> dim_names;
+    for (int64_t d : dims) dim_names.push_back(str(d));
+    b.input("x", dim_names);
+    b.initializer("scale", {c}, random_floats(rng, c, 0.5f, 1.5f));
+    b.initializer("bias", {c}, random_floats(rng, c));
+    b.initializer("mean", {c}, random_floats(rng, c));
+    b.initializer("var", {c}, random_floats(rng, c, 0.1f, 2.f));
+    b.node("Relu", {"x"}, {"r"});
+    testing::set_float(b.node("BatchNormalization", {"r", "scale", "bias", "mean", "var"}, {"y"}), "epsilon", 1e-3f);
+    b.output("y");
+    auto steps = expect_same_outputs(b.bytes(), {{"x", random_tensor(rng, dims)}}, "batchnorm rank " + str(static_cast<int64_t>(dims.size())));
+    EXPECT_EQ(steps, std::vector<std::string>{"cpu"});
+  }
+  struct LnCase { Dims dims; int64_t axis; bool bias; };
+  for (const LnCase& k : std::vector<LnCase>{{{2, 7, 32}, -1, true}, {{3, 4, 6}, 1, false}, {{5, 16}, -1, false}}) {
+    OnnxModelBuilder b(17);
+    std::vector<std::string> dim_names;
+    for (int64_t d : k.dims) dim_names.push_back(str(d));
+    b.input("x", dim_names);
+    const int64_t axis = k.axis < 0 ? k.axis + static_cast<int64_t>(k.dims.size()) : k.axis;
+    Dims normalized(k.dims.begin() + axis, k.dims.end());
+    int64_t inner = 1;
+    for (int64_t d : normalized) inner *= d;
+    b.initializer("scale", normalized, random_floats(rng, inner, 0.5f, 1.5f));
+    if (k.bias) b.initializer("bias", normalized, random_floats(rng, inner));
+    auto* ln = b.node("LayerNormalization", k.bias ? std::vector<std::string>{"x", "scale", "bias"}
+                                                   : std::vector<std::string>{"x", "scale"}, {"y"});
+    testing::set_int(ln, "axis", k.axis);
+    b.output("y");
+    auto steps = expect_same_outputs(b.bytes(), {{"x", random_tensor(rng, k.dims)}}, "layernorm axis " + str(k.axis));
+    EXPECT_EQ(steps, std::vector<std::string>{"cpu"});
+  }
+}
+
 }  // namespace
 }  // namespace edgeserve

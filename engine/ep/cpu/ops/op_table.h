@@ -38,6 +38,7 @@ std::vector<CpuOp> view_ops();     // Identity, Dropout, Flatten, Reshape, Squee
 std::vector<CpuOp> softmax_ops();  // Softmax, LogSoftmax
 std::vector<CpuOp> layout_ops();   // Slice, Transpose
 std::vector<CpuOp> resize_ops();   // Resize (nearest, whole factors)
+std::vector<CpuOp> normalization_ops();  // BatchNormalization (inference), LayerNormalization
 
 // The entry for the node's op type, domain and opset, or null.
 const CpuOp* find_cpu_op(const Node& node);
