@@ -91,7 +91,7 @@ void Program::run_profiled(RunState& state, RunProfile& profile) const {
   }
 }
 
-double Program::time_runs(int repeats) const {
+double Program::time_runs(int repeats, bool warm_up) const {
   std::unique_ptr<RunState> state = acquire();
   if (state == nullptr) return std::numeric_limits<double>::infinity();
   std::unordered_map<int, std::shared_ptr<void>> scratch;  // external buffer -> zeroed memory
@@ -103,7 +103,7 @@ double Program::time_runs(int repeats) const {
   }
   omp_set_num_threads(threads_);
   double best = std::numeric_limits<double>::infinity();
-  for (int r = 0; r <= repeats; ++r) {  // r == 0 warms up
+  for (int r = warm_up ? 0 : 1; r <= repeats; ++r) {  // r == 0 warms up
     const auto start = std::chrono::steady_clock::now();
     for (size_t i = 0; i < steps_.size(); ++i) steps_[i].primitive.execute(state->stream, state->step_args[i]);
     state->stream.wait();

@@ -56,9 +56,10 @@ class Program {
   // Inputs/outputs follow the subgraph's; output tensors are allocated here (plain layout).
   Status run(KernelContext& ctx) const;
   int64_t arena_bytes() const { return arena_bytes_; }
-  // Best wall time (ms) of `repeats` runs after a warm-up, on zero-filled inputs with outputs in
-  // scratch memory: for choices made by measuring at compile time. Infinity if out of memory.
-  double time_runs(int repeats) const;
+  // Best wall time (ms) of `repeats` runs (after a warm-up run when `warm_up`), on zero-filled
+  // inputs with outputs in scratch memory: for choices made by measuring at compile time.
+  // Infinity if out of memory.
+  double time_runs(int repeats, bool warm_up = true) const;
 
  private:
   struct RunState;

@@ -3,6 +3,8 @@
 
 #include <omp.h>
 
+#include <algorithm>
+
 #include "common/strings.h"
 #include "engine/ep/cpu/ops/op_table.h"
 #include "engine/ep/cpu/program_builder.h"
@@ -14,7 +16,7 @@ SubgraphKernel::SubgraphKernel(Subgraph subgraph, const CpuOptions& options)
 
 namespace {
 
-constexpr int kLayoutTimingRuns = 7;
+constexpr int kLayoutTimingRounds = 8;
 // The blocked layout must win by this much: oneDNN's default stays unless the gain is clear of
 // run-to-run noise.
 constexpr double kLayoutRequiredGain = 0.97;
@@ -41,12 +43,17 @@ bool worth_layout_search(const Subgraph& sg) {
 Result<std::shared_ptr<const Program>> SubgraphKernel::compile(const std::vector<Dims>& input_dims) const {
   if (options_.layout != ActivationLayout::kMeasure) return compile_with(input_dims, options_.layout);
   if (!worth_layout_search(subgraph_)) return compile_with(input_dims, ActivationLayout::kAuto);
-  EDGE_ASSIGN_OR_RETURN(std::shared_ptr<const Program> best, compile_with(input_dims, ActivationLayout::kAuto));
-  const double t_auto = best->time_runs(kLayoutTimingRuns);
+  EDGE_ASSIGN_OR_RETURN(std::shared_ptr<const Program> automatic, compile_with(input_dims, ActivationLayout::kAuto));
   auto blocked = compile_with(input_dims, ActivationLayout::kBlocked16);
-  if (!blocked.is_ok()) return best;  // the default layout compiled: keep it
-  if (blocked.value()->time_runs(kLayoutTimingRuns) < kLayoutRequiredGain * t_auto) best = std::move(blocked).value();
-  return best;
+  if (!blocked.is_ok()) return automatic;  // the default layout compiled: keep it
+  // Alternating single runs, so that a burst of load on the machine hits both alike.
+  double t_auto = automatic->time_runs(1);
+  double t_blocked = blocked.value()->time_runs(1);
+  for (int round = 1; round < kLayoutTimingRounds; ++round) {
+    t_auto = std::min(t_auto, automatic->time_runs(1, /*warm_up=*/false));
+    t_blocked = std::min(t_blocked, blocked.value()->time_runs(1, /*warm_up=*/false));
+  }
+  return t_blocked < kLayoutRequiredGain * t_auto ? std::move(blocked).value() : automatic;
 }
 
 Result<std::shared_ptr<const Program>> SubgraphKernel::compile_with(const std::vector<Dims>& input_dims,
