@@ -26,6 +26,11 @@ struct Dim {
   int64_t value = -1;  // >= 0 when known
   std::string symbol;  // set for symbolic dims, empty otherwise
   bool is_known() const { return value >= 0; }
+  // Statically the same dim: equal numbers, or the same symbol when neither is known.
+  bool same_as(const Dim& other) const {
+    if (is_known() || other.is_known()) return value == other.value;
+    return !symbol.empty() && symbol == other.symbol;
+  }
 };
 
 struct TensorType {

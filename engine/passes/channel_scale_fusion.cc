@@ -11,19 +11,14 @@ namespace {
 
 constexpr size_t kScaleInput = 4;  // FusedConv(X, W, B, Sum, InputScale)
 
-bool same_dim(const Dim& a, const Dim& b) {
-  if (a.is_known() || b.is_known()) return a.value == b.value;
-  return !a.symbol.empty() && a.symbol == b.symbol;
-}
-
 // Whether `s` is one scale per (sample, channel) of `x`: [N or 1, C, 1, ...].
 bool is_channel_scale(const Value* x, const Value* s) {
   if (x == nullptr || s == nullptr || x->constant || s->constant || !x->type.dims || !s->type.dims) return false;
   const std::vector<Dim>& xd = *x->type.dims;
   const std::vector<Dim>& sd = *s->type.dims;
   if (xd.size() < 3 || sd.size() != xd.size() || !xd[1].is_known()) return false;
-  const bool batch = same_dim(sd[0], xd[0]) || (sd[0].is_known() && sd[0].value == 1);
-  if (!batch || !same_dim(sd[1], xd[1])) return false;
+  const bool batch = sd[0].same_as(xd[0]) || (sd[0].is_known() && sd[0].value == 1);
+  if (!batch || !sd[1].same_as(xd[1])) return false;
   for (size_t i = 2; i < sd.size(); ++i) {
     if (!sd[i].is_known() || sd[i].value != 1) return false;
   }

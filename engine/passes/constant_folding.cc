@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "engine/passes/fusion_util.h"
+
 namespace edgeserve {
 
 namespace {
@@ -37,12 +39,7 @@ Result<bool> fold_node(Node& node, const ExecutionProvider& evaluator) {
   for (size_t i = 0; i < node.outputs.size(); ++i) {
     Value* out = node.outputs[i];
     if (out == nullptr) continue;
-    out->constant = std::move(outputs[i]);
-    out->type.dtype = out->constant->dtype();
-    std::vector<Dim> dims;
-    for (int64_t d : out->constant->dims()) dims.push_back(Dim{d, ""});
-    out->type.dims = dims;
-    out->producer = nullptr;
+    make_constant(out, std::move(outputs[i]));
   }
   return true;
 }

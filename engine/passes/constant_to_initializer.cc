@@ -2,6 +2,7 @@
 #include "engine/passes/constant_to_initializer.h"
 
 #include "engine/ops/constant.h"
+#include "engine/passes/fusion_util.h"
 
 namespace edgeserve {
 
@@ -10,13 +11,7 @@ Status constant_to_initializer(Graph& graph) {
   for (const auto& node : graph.nodes()) {
     if (node->op_type != "Constant" || !node->domain.empty() || node->outputs.size() != 1 || !node->outputs[0]) continue;
     EDGE_ASSIGN_OR_RETURN(Tensor value, constant_node_value(*node));
-    Value* out = node->outputs[0];
-    out->type.dtype = value.dtype();
-    std::vector<Dim> dims;
-    for (int64_t d : value.dims()) dims.push_back(Dim{d, ""});
-    out->type.dims = dims;
-    out->constant = std::move(value);
-    out->producer = nullptr;
+    make_constant(node->outputs[0], std::move(value));
     changed = true;
   }
   if (changed) {

@@ -34,10 +34,7 @@ bool only_feeds(const Graph& graph, const Value* v, const Node& consumer) {
 bool same_static_dims(const Value* a, const Value* b) {
   if (!a->type.dims || !b->type.dims || a->type.dims->size() != b->type.dims->size()) return false;
   for (size_t i = 0; i < a->type.dims->size(); ++i) {
-    const Dim& x = (*a->type.dims)[i];
-    const Dim& y = (*b->type.dims)[i];
-    const bool same = (x.is_known() && x.value == y.value) || (!x.is_known() && !x.symbol.empty() && x.symbol == y.symbol);
-    if (!same) return false;
+    if (!(*a->type.dims)[i].same_as((*b->type.dims)[i])) return false;
   }
   return true;
 }
@@ -54,11 +51,7 @@ std::string unused_name(const Graph& graph, const std::string& base) {
 
 Value* add_constant(Graph& graph, const std::string& base, Tensor t) {
   Value* v = graph.value(unused_name(graph, base));
-  v->type.dtype = t.dtype();
-  std::vector<Dim> dims;
-  for (int64_t d : t.dims()) dims.push_back(Dim{d, ""});
-  v->type.dims = dims;
-  v->constant = std::move(t);
+  make_constant(v, std::move(t));
   return v;
 }
 

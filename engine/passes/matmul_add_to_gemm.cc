@@ -13,7 +13,7 @@ constexpr int64_t kGemmOpset = 13;  // optional C, unidirectional broadcast of C
 
 bool rank_is(const Value* v, size_t rank) {
   if (v == nullptr) return false;
-  if (v->constant) return v->constant->rank() == static_cast<int64_t>(rank);
+  if (v->constant) return v->constant->rank() == rank;
   return v->type.dims && v->type.dims->size() == rank;
 }
 

@@ -37,8 +37,11 @@ void swap(Graph& graph, Node& concat, const Node& pool) {
   std::vector<Value*> pooled;
   for (size_t i = 0; i < concat.inputs.size(); ++i) {
     Value* part = concat.inputs[i];
-    TensorType type = pool.outputs[0]->type;
-    (*type.dims)[1] = (*part->type.dims)[1];
+    TensorType type;
+    type.dtype = pool.outputs[0]->type.dtype;
+    std::vector<Dim> dims = *pool.outputs[0]->type.dims;  // checked present by the caller
+    dims[1] = (*part->type.dims)[1];
+    type.dims = std::move(dims);
     auto node = std::make_unique<Node>();
     node->name = pool.name + "/part" + std::to_string(i);
     node->op_type = pool.op_type;

@@ -23,17 +23,12 @@ std::optional<std::vector<Dim>> static_dims(const Value* v) {
   return v->type.dims;
 }
 
-bool same_dim(const Dim& a, const Dim& b) {
-  if (a.is_known() || b.is_known()) return a.value == b.value;
-  return !a.symbol.empty() && a.symbol == b.symbol;
-}
-
 // Whether `small` broadcasts to `full` without `full` itself being broadcast.
 bool broadcasts_into(const std::vector<Dim>& full, const std::vector<Dim>& small) {
   if (small.size() > full.size()) return false;
   const size_t lead = full.size() - small.size();
   for (size_t i = 0; i < small.size(); ++i) {
-    if (!(small[i].is_known() && small[i].value == 1) && !same_dim(full[lead + i], small[i])) return false;
+    if (!(small[i].is_known() && small[i].value == 1) && !full[lead + i].same_as(small[i])) return false;
   }
   return true;
 }
