@@ -9,6 +9,7 @@
 #include "engine/ops/fused_activation.h"
 #include "engine/ops/shape_util.h"
 #include "engine/passes/fusion_util.h"
+#include "engine/passes/gelu_pattern.h"
 
 namespace edgeserve {
 
@@ -76,6 +77,7 @@ std::optional<ActivationMatch> match_activation(const Graph& graph, const Node& 
   if (x == nullptr || producer.outputs.size() != 1) return std::nullopt;
   if (std::find(graph.outputs.begin(), graph.outputs.end(), x) != graph.outputs.end()) return std::nullopt;
   if (auto silu = match_silu(graph, x)) return silu;
+  if (auto gelu = match_gelu_erf(graph, x)) return ActivationMatch{"Gelu", {}, gelu->last, gelu->nodes};
   if (x->consumers.size() != 1) return std::nullopt;
   Node* act = x->consumers[0];
   if (!act->domain.empty() || act->outputs.size() != 1 || !only_feeds(graph, x, *act)) return std::nullopt;

@@ -457,5 +457,27 @@ TEST(CpuProvider, BatchAndLayerNormalizationMatchReference) {
   }
 }
 
+TEST(CpuProvider, GemmWithFusedGeluMatchesReference) {
+  std::mt19937 rng(24);
+  OnnxModelBuilder b;
+  b.input("x", {"4", "32"});
+  b.initializer("w", {32, 24}, random_floats(rng, 32 * 24));
+  b.initializer("bias", {24}, random_floats(rng, 24));
+  b.initializer("sqrt2", {}, {1.4142135f}).initializer("one", {}, {1.f}).initializer("half", {}, {0.5f});
+  b.node("MatMul", {"x", "w"}, {"mm"});
+  b.node("Add", {"mm", "bias"}, {"g"});  // MatMul + Add -> Gemm, then GELU fuses into it
+  b.node("Div", {"g", "sqrt2"}, {"d"});
+  b.node("Erf", {"d"}, {"e"});
+  b.node("Add", {"e", "one"}, {"a"});
+  b.node("Mul", {"g", "a"}, {"m"});
+  b.node("Mul", {"m", "half"}, {"y"});
+  b.output("y");
+  auto steps = expect_same_outputs(b.bytes(), {{"x", random_tensor(rng, {4, 32})}}, "gemm + gelu");
+  EXPECT_EQ(steps, std::vector<std::string>{"cpu"});
+  auto session = Session::load_from_bytes(b.bytes(), cpu_options());
+  ASSERT_TRUE(session.is_ok());
+  EXPECT_EQ((*session)->summary().op_histogram, (std::map<std::string, int>{{"edgeserve.FusedGemm", 1}}));
+}
+
 }  // namespace
 }  // namespace edgeserve

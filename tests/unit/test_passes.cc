@@ -282,5 +282,32 @@ TEST(Passes, MatMulWithComputedWeightsStaysMatMul) {
   EXPECT_EQ(after.count("MatMul"), 1u);
 }
 
+// GELU as exporters write it, in both orders of the 0.5 factor, fused into the Gemm before it.
+TEST(Passes, GeluErfPatternFusesIntoGemm) {
+  for (bool half_first : {false, true}) {
+    std::mt19937 rng(11);
+    OnnxModelBuilder b;
+    b.input("x", {"3", "8"});
+    b.initializer("w", {8, 6}, random_floats(rng, 48));
+    b.initializer("bias", {6}, random_floats(rng, 6));
+    b.initializer("sqrt2", {}, {1.4142135f}).initializer("one", {}, {1.f}).initializer("half", {}, {0.5f});
+    b.node("Gemm", {"x", "w", "bias"}, {"g"});
+    b.node("Div", {"g", "sqrt2"}, {"d"});
+    b.node("Erf", {"d"}, {"e"});
+    b.node("Add", {"e", "one"}, {"a"});
+    if (half_first) {
+      b.node("Mul", {"g", "half"}, {"h"});
+      b.node("Mul", {"h", "a"}, {"y"});
+    } else {
+      b.node("Mul", {"g", "a"}, {"m"});
+      b.node("Mul", {"m", "half"}, {"y"});
+    }
+    b.output("y");
+    auto [before, after] = compare_levels(b.bytes(), 2, {3, 8});
+    EXPECT_EQ(before, (std::map<std::string, int>{{"Add", 1}, {"Div", 1}, {"Erf", 1}, {"Gemm", 1}, {"Mul", 2}}));
+    EXPECT_EQ(after, (std::map<std::string, int>{{"edgeserve.FusedGemm", 1}})) << "half first: " << half_first;
+  }
+}
+
 }  // namespace
 }  // namespace edgeserve
