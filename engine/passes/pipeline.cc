@@ -30,8 +30,8 @@ Status run_passes(Graph& graph, int level, const ExecutionProvider& evaluator) {
     EDGE_RETURN_IF_ERROR(eliminate_dead_nodes(graph));
   }
   if (level >= 2) {
+    EDGE_RETURN_IF_ERROR(fuse_matmul_add(graph));  // first: a BatchNorm after it then folds into the Gemm
     EDGE_RETURN_IF_ERROR(fold_batchnorms(graph));  // before fusion: Conv + BN + Relu fuses whole
-    EDGE_RETURN_IF_ERROR(fuse_matmul_add(graph));  // before activation fusion: Gemm + Relu fuses
     EDGE_RETURN_IF_ERROR(fuse_residual_adds(graph));  // first: Conv + Add + Relu fuses whole
     EDGE_RETURN_IF_ERROR(fuse_activations(graph));
     EDGE_RETURN_IF_ERROR(pool_through_concat(graph));  // first: the Conv after the pool can then split

@@ -309,5 +309,45 @@ TEST(Passes, GeluErfPatternFusesIntoGemm) {
   }
 }
 
+TEST(Passes, BatchNormFoldsIntoGemmWithTransposedWeightsAndScaledBias) {
+  std::mt19937 rng(12);
+  OnnxModelBuilder b;
+  b.input("x", {"3", "8"});
+  b.initializer("w", {6, 8}, random_floats(rng, 48));  // transB: [N, K]
+  b.initializer("c", {6}, random_floats(rng, 6));
+  b.initializer("gamma", {6}, random_floats(rng, 6, 0.5f, 1.5f));
+  b.initializer("beta", {6}, random_floats(rng, 6));
+  b.initializer("mean", {6}, random_floats(rng, 6));
+  b.initializer("var", {6}, random_floats(rng, 6, 0.1f, 2.f));
+  auto* gemm = b.node("Gemm", {"x", "w", "c"}, {"g"});
+  testing::set_int(gemm, "transB", 1);
+  testing::set_float(gemm, "alpha", 0.5f);
+  testing::set_float(gemm, "beta", 2.f);
+  b.node("BatchNormalization", {"g", "gamma", "beta", "mean", "var"}, {"n"});
+  b.node("Relu", {"n"}, {"y"});
+  b.output("y");
+  auto [before, after] = compare_levels(b.bytes(), 2, {3, 8});
+  EXPECT_EQ(before, (std::map<std::string, int>{{"BatchNormalization", 1}, {"Gemm", 1}, {"Relu", 1}}));
+  EXPECT_EQ(after, (std::map<std::string, int>{{"edgeserve.FusedGemm", 1}}));
+}
+
+TEST(Passes, MatMulAddBatchNormBecomesOneGemm) {
+  std::mt19937 rng(13);
+  OnnxModelBuilder b;
+  b.input("x", {"2", "5"});
+  b.initializer("w", {5, 4}, random_floats(rng, 20));
+  b.initializer("bias", {4}, random_floats(rng, 4));
+  b.initializer("gamma", {4}, random_floats(rng, 4, 0.5f, 1.5f));
+  b.initializer("beta", {4}, random_floats(rng, 4));
+  b.initializer("mean", {4}, random_floats(rng, 4));
+  b.initializer("var", {4}, random_floats(rng, 4, 0.1f, 2.f));
+  b.node("MatMul", {"x", "w"}, {"m"});
+  b.node("Add", {"m", "bias"}, {"a"});
+  b.node("BatchNormalization", {"a", "gamma", "beta", "mean", "var"}, {"y"});
+  b.output("y");
+  auto [before, after] = compare_levels(b.bytes(), 2, {2, 5});
+  EXPECT_EQ(after, (std::map<std::string, int>{{"Gemm", 1}}));
+}
+
 }  // namespace
 }  // namespace edgeserve
