@@ -133,19 +133,25 @@ int64_t elements(const memory::dims& dims) {
   return n;
 }
 
-// dst = a * scale (scale broadcast), one oneDNN binary step; false if oneDNN has no kernel for
-// this layout mix (or, unless `any_kernel`, only its slow reference one).
-bool multiply(ProgramBuilder& b, int a, int scale, int dst, const Node& node, bool any_kernel = false) {
+// A oneDNN binary multiply dst = a * scale (scale broadcast) for these layouts, or nullopt when
+// oneDNN has no kernel for the mix (or, unless `any_kernel`, only its slow reference one).
+// Decided before any slot is made, so that a rejected layout leaves no buffer behind.
+std::optional<dnnl::binary::primitive_desc> multiply_pd(const dnnl::engine& engine, const memory::desc& a,
+                                                        const memory::desc& scale, const memory::desc& dst,
+                                                        bool any_kernel = false) {
   dnnl::binary::primitive_desc pd;
   try {
-    pd = dnnl::binary::primitive_desc(
-        dnnl::binary::desc(dnnl::algorithm::binary_mul, b.md(a), b.md(scale), b.md(dst)), b.engine());
+    pd = dnnl::binary::primitive_desc(dnnl::binary::desc(dnnl::algorithm::binary_mul, a, scale, dst), engine);
   } catch (const dnnl::error&) {
-    return false;
+    return std::nullopt;
   }
-  if (!any_kernel && std::string(pd.impl_info_str()).rfind("ref", 0) == 0) return false;
+  if (!any_kernel && std::string(pd.impl_info_str()).rfind("ref", 0) == 0) return std::nullopt;
+  return pd;
+}
+
+void add_multiply(ProgramBuilder& b, const dnnl::binary::primitive_desc& pd, int a, int scale, int dst,
+                  const Node& node) {
   b.add_step(dnnl::binary(pd), {{DNNL_ARG_SRC_0, a}, {DNNL_ARG_SRC_1, scale}, {DNNL_ARG_DST, dst}}, node);
-  return true;
 }
 
 // Channels-last descriptor (acdb for rank 4): oneDNN's binary kernels broadcast a per-channel
@@ -174,9 +180,12 @@ Result<int> scaled_weights(const Node& node, ProgramBuilder& b, const memory::de
   // s is [1, C, 1..]: its plain and channels-last layouts are the same bytes.
   const int scale_view = b.view_slot(scale, channels_last_md(b.md(scale).dims()));
   for (const memory::desc& layout : {want, channels_last_md(s.weights)}) {
+    auto pd = multiply_pd(b.engine(), layout, b.md(scale_view), layout);
+    if (!pd) continue;
     EDGE_ASSIGN_OR_RETURN(int weights, b.constant_slot(node.inputs[1], layout));
     EDGE_ASSIGN_OR_RETURN(int scaled, b.new_slot(layout, node));
-    if (multiply(b, weights, scale_view, scaled, node)) return b.reordered(scaled, want, node);
+    add_multiply(b, *pd, weights, scale_view, scaled, node);
+    return b.reordered(scaled, want, node);
   }
   return unimplemented(str_cat(node.describe(), ": oneDNN cannot scale these weights"));
 }
@@ -185,17 +194,19 @@ Result<int> scaled_weights(const Node& node, ProgramBuilder& b, const memory::de
 // source's own layout when oneDNN has a fast kernel for it, else in plain layout.
 Result<int> scaled_source(const Node& node, ProgramBuilder& b, const memory::desc& want, int scale) {
   EDGE_ASSIGN_OR_RETURN(int src, b.slot_of(node.inputs[0]));
+  auto pd = multiply_pd(b.engine(), b.md(src), b.md(scale), b.md(src));
   int scaled = src;
-  if (!b.can_overwrite(node.inputs[0], node)) {
-    EDGE_ASSIGN_OR_RETURN(scaled, b.new_slot(b.md(src), node));
-  }
-  if (!multiply(b, src, scale, scaled, node)) {
-    EDGE_ASSIGN_OR_RETURN(src, b.plain_slot(node.inputs[0], node));
-    EDGE_ASSIGN_OR_RETURN(scaled, b.new_slot(b.md(src), node));
-    if (!multiply(b, src, scale, scaled, node, /*any_kernel=*/true)) {
-      return unimplemented(str_cat(node.describe(), ": oneDNN cannot scale this input"));
+  if (pd) {
+    if (!b.can_overwrite(node.inputs[0], node)) {
+      EDGE_ASSIGN_OR_RETURN(scaled, b.new_slot(b.md(src), node));
     }
+  } else {
+    EDGE_ASSIGN_OR_RETURN(src, b.plain_slot(node.inputs[0], node));
+    pd = multiply_pd(b.engine(), b.md(src), b.md(scale), b.md(src), /*any_kernel=*/true);
+    if (!pd) return unimplemented(str_cat(node.describe(), ": oneDNN cannot scale this input"));
+    EDGE_ASSIGN_OR_RETURN(scaled, b.new_slot(b.md(src), node));
   }
+  add_multiply(b, *pd, src, scale, scaled, node);
   return b.reordered(scaled, want, node);
 }
 
