@@ -19,6 +19,8 @@ enum class StatusCode {
   kResourceExhausted, // a memory or queue bound would be exceeded
   kFailedPrecondition,
   kInternal,          // a bug in edgeserve
+  kUnavailable,       // not ready, or overloaded: the caller may retry later
+  kDeadlineExceeded,  // a request's time limit passed before it ran
 };
 
 const char* status_code_name(StatusCode code);
@@ -49,6 +51,8 @@ inline Status unimplemented(std::string m) { return {StatusCode::kUnimplemented,
 inline Status out_of_range(std::string m) { return {StatusCode::kOutOfRange, std::move(m)}; }
 inline Status resource_exhausted(std::string m) { return {StatusCode::kResourceExhausted, std::move(m)}; }
 inline Status internal_error(std::string m) { return {StatusCode::kInternal, std::move(m)}; }
+inline Status unavailable(std::string m) { return {StatusCode::kUnavailable, std::move(m)}; }
+inline Status deadline_exceeded(std::string m) { return {StatusCode::kDeadlineExceeded, std::move(m)}; }
 
 // Result<T> holds a value or a non-OK Status.
 template <typename T>

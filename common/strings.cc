@@ -12,4 +12,13 @@ std::string dims_to_string(const std::vector<int64_t>& dims) {
   return s + "]";
 }
 
+std::string join(const std::vector<std::string>& parts, const std::string& sep) {
+  std::string s;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i) s += sep;
+    s += parts[i];
+  }
+  return s;
+}
+
 }  // namespace edgeserve

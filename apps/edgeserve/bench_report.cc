@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "apps/edgeserve/json_writer.h"
+#include "common/json_writer.h"
 #include "common/strings.h"
 
 namespace edgeserve::cli {

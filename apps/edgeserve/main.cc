@@ -24,6 +24,9 @@ commands:
         latency percentiles, throughput, load time and peak RSS on random inputs; per-node profile
   optimize MODEL -o OUT.onnx [--level 0|1|2]
         write the graph after the optimisation passes (fused ops in the `edgeserve` domain)
+  serve --model-repository DIR [--http-port 8000] [--grpc-port 8001] [--metrics-port 8002]
+        [--model-control-mode none|poll|explicit] [--load-model NAME] ...
+        KServe v2 inference server over HTTP and gRPC with dynamic batching and metrics
 
 run 'edgeserve <command> --help' for a command's options.
 )";
@@ -41,6 +44,7 @@ int main(int argc, char** argv) {
   if (cmd == "conformance") return edgeserve::cli::cmd_conformance(argc, argv);
   if (cmd == "bench") return edgeserve::cli::cmd_bench(argc, argv);
   if (cmd == "optimize") return edgeserve::cli::cmd_optimize(argc, argv);
+  if (cmd == "serve") return edgeserve::cli::cmd_serve(argc, argv);
   std::fprintf(stderr, "edgeserve: unknown command '%s'\n%s", cmd.c_str(), kUsage);
   return 2;
 }

@@ -3,9 +3,9 @@
 
 #include <cmath>
 
-#include "apps/edgeserve/json_writer.h"
+#include "common/json_writer.h"
 
-namespace edgeserve::cli {
+namespace edgeserve {
 namespace {
 
 TEST(JsonWriter, NestsAndSeparates) {
@@ -22,4 +22,4 @@ TEST(JsonWriter, EscapesStringsAndWritesNonFiniteAsNull) {
 }
 
 }  // namespace
-}  // namespace edgeserve::cli
+}  // namespace edgeserve

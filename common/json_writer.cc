@@ -1,10 +1,10 @@
 // JSON output: separators, string escaping and number formatting.
-#include "apps/edgeserve/json_writer.h"
+#include "common/json_writer.h"
 
 #include <cmath>
 #include <cstdio>
 
-namespace edgeserve::cli {
+namespace edgeserve {
 
 void JsonWriter::before_value() {
   if (after_key_) {
@@ -102,4 +102,4 @@ void JsonWriter::append_escaped(std::string_view s) {
   out_ += '"';
 }
 
-}  // namespace edgeserve::cli
+}  // namespace edgeserve

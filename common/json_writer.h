@@ -1,4 +1,4 @@
-// A minimal JSON writer for the CLI's machine-readable outputs (`bench --json`): objects,
+// A minimal JSON writer for machine-readable outputs (`bench --json`, the server's responses): objects,
 // arrays, strings and numbers, written compactly in the order given. Not thread-safe.
 #pragma once
 
@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace edgeserve::cli {
+namespace edgeserve {
 
 class JsonWriter {
  public:
@@ -34,4 +34,4 @@ class JsonWriter {
   bool after_key_ = false;
 };
 
-}  // namespace edgeserve::cli
+}  // namespace edgeserve
