@@ -9,6 +9,8 @@ PACKAGES=(
   libonnx-dev libonnx-testdata
   libdnnl-dev ocl-icd-opencl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  libboost-dev libgrpc++-dev protobuf-compiler-grpc libsimdjson-dev curl
+  python3-grpcio python3-protobuf
   python3-numpy python3-onnx python3-torch python3-torchvision
 )
 

@@ -27,6 +27,9 @@ commands:
   serve --model-repository DIR [--http-port 8000] [--grpc-port 8001] [--metrics-port 8002]
         [--model-control-mode none|poll|explicit] [--load-model NAME] ...
         KServe v2 inference server over HTTP and gRPC with dynamic batching and metrics
+  perf --url HOST:PORT --model M [--protocol http|grpc] [--concurrency C | --rate R] [--duration S]
+       [--warmup-s W] [--batch N] [--shape NAME=DIMS] [--binary|--json] [--json-report] ...
+        load a KServe v2 server (edgeserve, Triton, OVMS): throughput, latency percentiles, errors
 
 run 'edgeserve <command> --help' for a command's options.
 )";
@@ -45,6 +48,7 @@ int main(int argc, char** argv) {
   if (cmd == "bench") return edgeserve::cli::cmd_bench(argc, argv);
   if (cmd == "optimize") return edgeserve::cli::cmd_optimize(argc, argv);
   if (cmd == "serve") return edgeserve::cli::cmd_serve(argc, argv);
+  if (cmd == "perf") return edgeserve::cli::cmd_perf(argc, argv);
   std::fprintf(stderr, "edgeserve: unknown command '%s'\n%s", cmd.c_str(), kUsage);
   return 2;
 }

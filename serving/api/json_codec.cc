@@ -192,10 +192,17 @@ Result<NamedTensor> decode_input(const InputHeader& h, BinaryCursor& binary, con
       return invalid_argument(str_cat(where, ": binary_data_size ", *h.binary_size, " exceeds the ",
                                       limits.max_tensor_bytes, "-byte limit per tensor"));
     }
-    // Checked before allocating: every BYTES element needs at least its 4-byte length.
+    // Checked before allocating. Every BYTES element needs at least its 4-byte length; the exact
+    // layout is checked as the strings are read.
     if (h.dtype == DType::kString && *h.binary_size / 4 < h.num_elements) {
       return invalid_argument(str_cat(where, ": binary_data_size ", *h.binary_size, " cannot hold the ",
                                       h.num_elements, " BYTES elements of shape ", dims_to_string(h.dims)));
+    }
+    const auto needed = h.num_elements * static_cast<int64_t>(dtype_size(h.dtype));
+    if (h.dtype != DType::kString && *h.binary_size != needed) {
+      return invalid_argument(str_cat(where, ": binary_data_size is ", *h.binary_size, " but shape ",
+                                      dims_to_string(h.dims), " of ", datatype_name(h.dtype), " needs ", needed,
+                                      " bytes"));
     }
   }
   auto allocated = Tensor::allocate_uninitialized(h.dtype, h.dims, INT64_MAX);

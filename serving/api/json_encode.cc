@@ -83,7 +83,11 @@ char* write_element(char* p, char* end, T v) {
       std::memcpy(p, "-0.0", 4);
       return p + 4;
     }
-    return std::to_chars(p, end, v).ptr;  // shortest text that reads back to the same value
+    // Shortest text that reads back to the same value. Past 1e15 the shortest form can be a
+    // bare integer wider than 64 bits (1.2345678901234568e20 -> "123456789012345680000"), which
+    // JSON parsers reject or round: scientific keeps it a float.
+    if (std::fabs(v) >= T(1e15)) return std::to_chars(p, end, v, std::chars_format::scientific).ptr;
+    return std::to_chars(p, end, v).ptr;
   } else {
     return std::to_chars(p, end, v).ptr;
   }

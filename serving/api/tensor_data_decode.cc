@@ -245,10 +245,9 @@ Status fill_tensor_from_json(element data, std::string_view name, int64_t max_st
 
 Status fill_tensor_from_binary(std::string_view bytes, std::string_view name, Tensor& tensor) {
   if (tensor.dtype() == DType::kString) return fill_strings_from_binary(bytes, name, tensor);
-  if (bytes.size() != tensor.byte_size()) {
-    return invalid_argument(str_cat("input '", name, "': binary_data_size is ", bytes.size(), " but shape ",
-                                    dims_to_string(tensor.dims()), " of ", datatype_name(tensor.dtype()),
-                                    " needs ", tensor.byte_size(), " bytes"));
+  if (bytes.size() != tensor.byte_size()) {  // the caller checks this against the shape first
+    return internal_error(str_cat("input '", name, "': binary slice of ", bytes.size(), " bytes for a tensor of ",
+                                  tensor.byte_size()));
   }
   if (tensor.dtype() == DType::kBool) {
     // Any other byte would be an invalid bool object once the tensor is read.

@@ -32,13 +32,9 @@ DType dtype_of(inference::DataType t) {
 
 template <typename Io>
 TensorSpec tensor_spec(const Io& io) {
-  return {io.name(), dtype_of(io.data_type()), {io.dims().begin(), io.dims().end()}};
-}
-
-int config_int_parameter(const inference::ModelConfig& c, const std::string& key, int fallback) {
-  auto it = c.parameters().find(key);
-  if (it == c.parameters().end()) return fallback;
-  return std::atoi(it->second.string_value().c_str());  // validated by complete_model_config
+  TensorSpec t{io.name(), dtype_of(io.data_type()), {io.dims().begin(), io.dims().end()}, std::nullopt};
+  if (io.has_reshape()) t.reshape = std::vector<int64_t>(io.reshape().shape().begin(), io.reshape().shape().end());
+  return t;
 }
 
 int instance_count(const inference::ModelConfig& c) {
@@ -85,12 +81,15 @@ Result<Tensor> warmup_tensor(DType dtype, Dims dims, bool random, std::mt19937* 
   return t;
 }
 
-// Batch sizes the auto warm-up compiles: all up to 16, then powers of two and the maximum.
+// Batch sizes the auto warm-up compiles (each distinct batch size is a kernel compilation): every
+// size up to 8, then powers of two up to 64, and the maximum when it is at most 64. Bigger
+// batches compile on first use; config model_warmup replaces this list.
 std::vector<int64_t> warmup_batch_sizes(int max_batch_size) {
   if (max_batch_size <= 0) return {0};
   std::vector<int64_t> sizes;
-  for (int64_t b = 1; b <= max_batch_size; b = b < 16 ? b + 1 : b * 2) sizes.push_back(b);
-  if (sizes.back() != max_batch_size) sizes.push_back(max_batch_size);
+  const int64_t cap = std::min(max_batch_size, 64);
+  for (int64_t b = 1; b <= cap; b = b < 8 ? b + 1 : b * 2) sizes.push_back(b);
+  if (max_batch_size <= 64 && sizes.back() != max_batch_size) sizes.push_back(max_batch_size);
   return sizes;
 }
 
@@ -99,7 +98,7 @@ Status auto_warmup(const Session& session, const ModelSpec& spec) {
   for (int64_t b : warmup_batch_sizes(spec.max_batch_size)) {
     std::vector<NamedTensor> inputs;
     for (const TensorSpec& t : spec.inputs) {
-      Dims dims = t.dims;
+      Dims dims = t.reshape ? *t.reshape : t.dims;
       if (b > 0) dims.insert(dims.begin(), b);
       Result<Tensor> tensor = warmup_tensor(t.dtype, dims, false, &rng);
       if (!tensor.is_ok()) return Status::ok();  // variable dims: nothing to warm up with
@@ -138,11 +137,13 @@ Result<LoadedModel> load_served_model(const std::string& name, int64_t version, 
   if (!config_text.empty()) {
     EDGE_ASSIGN_OR_RETURN(config, parse_model_config(config_text, config_path));
   }
-  const std::string file = config.default_model_filename().empty() ? "model.onnx" : config.default_model_filename();
+  EDGE_ASSIGN_OR_RETURN(const std::string file, model_file_name(config, config_path));
+  EDGE_ASSIGN_OR_RETURN(const ConfigParameters params, parse_config_parameters(config, config_path));
   const int cores = options.threads > 0 ? options.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   SessionOptions so;
-  so.threads = config_int_parameter(config, "threads", std::max(1, cores / instance_count(config)));
-  so.optimization_level = config_int_parameter(config, "optimization_level", 2);
+  // Instances run concurrently on one Session, so they split the cores between them.
+  so.threads = params.threads.value_or(std::max(1, cores / instance_count(config)));
+  so.optimization_level = params.optimization_level.value_or(2);
   EDGE_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Session::load((version_dir / file).string(), so));
   ModelInterface io{session->inputs(), session->outputs()};
   EDGE_RETURN_IF_ERROR(complete_model_config(&config, name, io, config_path));

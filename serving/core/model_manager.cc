@@ -57,6 +57,7 @@ void ModelManager::set_model_reason(const std::string& name, const std::string& 
 void ModelManager::sync_model(const ModelOnDisk& disk) {
   const std::string config_path = (disk.dir / "config.pbtxt").string();
   inference::ModelConfig config;
+  if (!disk.error.empty()) return set_model_reason(disk.name, disk.error);
   if (disk.has_config) {
     Result<inference::ModelConfig> parsed = parse_model_config(disk.config_text, config_path);
     if (!parsed.is_ok()) return set_model_reason(disk.name, parsed.status().message());
@@ -74,7 +75,7 @@ void ModelManager::sync_model(const ModelOnDisk& disk) {
       slot.fingerprint = fingerprint;
       if (slot.state != "READY") slot.state = "LOADING";
     }
-    load_version(disk, v.version, disk.has_config ? disk.config_text : "");
+    load_version(disk, v, disk.has_config ? disk.config_text : "");
   }
   // Versions no longer wanted (or gone from disk) unload after the new ones are serving.
   std::vector<int64_t> stale;
@@ -87,9 +88,9 @@ void ModelManager::sync_model(const ModelOnDisk& disk) {
   for (int64_t v : stale) unload_version(disk.name, v);
 }
 
-void ModelManager::load_version(const ModelOnDisk& disk, int64_t version, const std::string& config_text) {
-  const std::filesystem::path dir = disk.dir / std::to_string(version);
-  Result<LoadedModel> loaded = load_served_model(disk.name, version, dir, config_text,
+void ModelManager::load_version(const ModelOnDisk& disk, const VersionOnDisk& v, const std::string& config_text) {
+  const int64_t version = v.version;
+  Result<LoadedModel> loaded = load_served_model(disk.name, version, v.dir, config_text,
                                                  (disk.dir / "config.pbtxt").string(), options_);
   std::shared_ptr<ServedModel> replaced;
   {

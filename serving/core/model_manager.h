@@ -26,6 +26,7 @@
 namespace edgeserve::serving {
 
 struct ModelOnDisk;
+struct VersionOnDisk;
 
 class ModelManager {
  public:
@@ -65,7 +66,7 @@ class ModelManager {
   };
 
   void sync_model(const ModelOnDisk& disk);
-  void load_version(const ModelOnDisk& disk, int64_t version, const std::string& config_text);
+  void load_version(const ModelOnDisk& disk, const VersionOnDisk& version, const std::string& config_text);
   void unload_version(const std::string& name, int64_t version);
   void set_model_reason(const std::string& name, const std::string& reason);
   void poll_main();

@@ -93,6 +93,27 @@ Result<RequestShape> validate_request(const ModelSpec& spec, const InferRequest&
   return shape;
 }
 
+void reshape_inputs_for_model(const ModelSpec& spec, InferRequest* request) {
+  for (NamedTensor& in : request->inputs) {
+    for (const TensorSpec& t : spec.inputs) {
+      if (t.name != in.name || !t.reshape) continue;
+      Dims dims = *t.reshape;
+      if (spec.max_batch_size > 0) dims.insert(dims.begin(), in.tensor.dim(0));
+      in.tensor = in.tensor.reshaped(dims);  // same element count: checked against the model at load
+    }
+  }
+}
+
+Tensor reshape_output_for_client(const ModelSpec& spec, size_t output, const Tensor& t) {
+  const TensorSpec& s = spec.outputs[output];
+  if (!s.reshape) return t;
+  Dims dims = s.dims;
+  if (spec.max_batch_size > 0 && t.rank() > 0) dims.insert(dims.begin(), t.dim(0));
+  int64_t n = 1;
+  for (int64_t d : dims) n = d < 0 ? -1 : n * d;
+  return n == t.num_elements() ? t.reshaped(dims) : t;  // variable dims: keep the model's shape
+}
+
 ModelMetadata model_metadata_of(const ModelSpec& spec, const std::vector<std::string>& versions) {
   ModelMetadata m;
   m.name = spec.name;

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,8 @@ struct TensorSpec {
   std::string name;
   DType dtype = DType::kUndefined;
   std::vector<int64_t> dims;  // without the batch dim when max_batch_size > 0; -1 = any
+  // config `reshape`: the model sees this shape (batch dim excluded) where clients see `dims`.
+  std::optional<std::vector<int64_t>> reshape;
 };
 
 struct ModelSpec {
@@ -41,6 +44,11 @@ struct RequestShape {
 // compatible shape (batch dim within max_batch_size), no unknown inputs, requested outputs
 // exist and are not repeated. Messages name the tensor and what was expected.
 Result<RequestShape> validate_request(const ModelSpec& spec, const InferRequest& request);
+
+// Applies the config's input reshapes to a validated request (clients' dims -> the model's).
+void reshape_inputs_for_model(const ModelSpec& spec, InferRequest* request);
+// Applies the output reshapes to an output tensor (the model's dims -> clients' dims).
+Tensor reshape_output_for_client(const ModelSpec& spec, size_t output, const Tensor& t);
 
 // Metadata as the protocol reports it: batched models show the batch dim as -1.
 ModelMetadata model_metadata_of(const ModelSpec& spec, const std::vector<std::string>& versions);

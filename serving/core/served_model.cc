@@ -20,7 +20,7 @@ Result<InferResponse> make_response(const ModelSpec& spec, const InferRequest& r
   response.id = request.id;
   if (request.outputs.empty()) {
     for (size_t i = 0; i < spec.outputs.size() && i < outputs.size(); ++i) {
-      response.outputs.push_back({spec.outputs[i].name, std::move(outputs[i])});
+      response.outputs.push_back({spec.outputs[i].name, reshape_output_for_client(spec, i, outputs[i])});
       response.binary.push_back(request.binary_outputs);
     }
     return response;
@@ -28,7 +28,7 @@ Result<InferResponse> make_response(const ModelSpec& spec, const InferRequest& r
   for (const RequestedOutput& o : request.outputs) {
     for (size_t i = 0; i < spec.outputs.size() && i < outputs.size(); ++i) {
       if (spec.outputs[i].name != o.name) continue;
-      response.outputs.push_back({o.name, outputs[i]});
+      response.outputs.push_back({o.name, reshape_output_for_client(spec, i, outputs[i])});
       response.binary.push_back(o.binary.value_or(request.binary_outputs));
     }
   }
@@ -95,6 +95,7 @@ void ServedModel::run(std::vector<std::unique_ptr<PendingRequest>>& batch) {
   std::vector<int64_t> rows;
   int64_t total_rows = 0;
   for (const auto& r : batch) {
+    reshape_inputs_for_model(spec_, &r->request);
     requests.push_back(&r->request);
     rows.push_back(r->rows);
     total_rows += r->rows;

@@ -25,9 +25,10 @@ using grpc::ServerUnaryReactor;
 using inference::ModelInferRequest;
 using inference::ModelStreamInferResponse;
 
-// Requests of one stream queued or running at once. Past it the stream stops reading until one
-// finishes, so one call cannot queue unbounded work (and memory) behind a slow model.
-constexpr int kMaxInFlightPerStream = 64;
+// Requests of one stream queued, running or with an answer not yet written. Past it the stream
+// stops reading until one is written, so one call cannot pile up unbounded work or memory behind
+// a slow model or a client that does not read its answers.
+constexpr size_t kMaxOutstandingPerStream = 64;
 
 ServerUnaryReactor* finish(CallbackServerContext* context, const grpc::Status& status) {
   ServerUnaryReactor* reactor = context->DefaultReactor();
@@ -83,6 +84,7 @@ class StreamReactor final : public grpc::ServerBidiReactor<ModelInferRequest, Mo
 
   void on_result(Result<InferResponse> result, bool raw, const RequestIds& ids);
   Actions next_actions_locked();
+  bool may_read_locked() const { return in_flight_ + writes_.size() < kMaxOutstandingPerStream; }
   void run(const Actions& actions);
 
   InferenceServer& core_;
@@ -91,7 +93,7 @@ class StreamReactor final : public grpc::ServerBidiReactor<ModelInferRequest, Mo
 
   std::mutex mu_;
   ReadState read_state_ = ReadState::kReading;  // kReading also while OnReadDone decides
-  int in_flight_ = 0;                           // submitted to the core, not yet answered
+  size_t in_flight_ = 0;                        // submitted to the core, not yet answered
   std::deque<std::unique_ptr<ModelStreamInferResponse>> writes_;  // front: being written
   bool writing_ = false;
   bool broken_ = false;  // a write failed: the client is gone, answers are dropped
@@ -120,7 +122,7 @@ void StreamReactor::OnReadDone(bool ok) {
     }
     std::lock_guard lock(mu_);
     if (!decoded.is_ok() && !broken_) writes_.push_back(stream_error(ids, decoded.status()));
-    if (in_flight_ < kMaxInFlightPerStream) {
+    if (may_read_locked()) {
       actions.read = true;  // read_state_ stays kReading
     } else {
       read_state_ = ReadState::kPaused;
@@ -170,7 +172,7 @@ StreamReactor::Actions StreamReactor::next_actions_locked() {
     writing_ = true;
     actions.write = writes_.front().get();
   }
-  if (read_state_ == ReadState::kPaused && in_flight_ < kMaxInFlightPerStream) {
+  if (read_state_ == ReadState::kPaused && may_read_locked()) {
     read_state_ = ReadState::kReading;
     actions.read = true;
   }

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
@@ -24,6 +25,9 @@ struct HttpServer::Impl {
   HttpHandler handler;
   asio::io_context ioc;
   tcp::acceptor acceptor{ioc};
+  // Keeps run() going while no socket operation is pending (every request in a handler and the
+  // acceptor closed during shutdown): answers posted later must still be written.
+  asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
   std::vector<std::thread> threads;
   std::atomic<int64_t> requests_in_handler{0};  // read, not yet answered
   std::atomic<bool> stopped{false};
@@ -186,6 +190,7 @@ void HttpServer::stop(int64_t wait_ms) {
   while (impl_->requests_in_handler.load() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  impl_->work.reset();
   impl_->ioc.stop();
   for (std::thread& t : impl_->threads) t.join();
   impl_->threads.clear();

@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <map>
 #include <set>
 
 namespace edgeserve::serving {
@@ -21,14 +22,10 @@ using inference::ModelVersionPolicy;
 constexpr const char* kOnnxPlatform = "onnxruntime_onnx";  // Triton's name for ONNX models
 constexpr const char* kDefaultModelFile = "model.onnx";
 
-Status config_error(const std::string& path, const std::string& what) {
-  return invalid_argument(path + ": " + what);
-}
+Status config_error(const std::string& path, const std::string& what) { return invalid_argument(path + ": " + what); }
 
 std::string quoted(std::string_view s) {
-  std::string q;  // built by appends: `"\"" + std::string(s)` trips GCC 12's -Wrestrict
-  q.reserve(s.size() + 2);
-  q += '"';
+  std::string q = "\"";  // appended: `"\"" + std::string(s)` trips GCC 12's -Wrestrict
   q += s;
   q += '"';
   return q;
@@ -45,13 +42,48 @@ class FirstErrorCollector final : public google::protobuf::io::ErrorCollector {
     message_ = message;
   }
   bool has_error() const { return has_error_; }
-  // protobuf counts lines and columns from 0; editors and compilers count from 1.
-  std::string describe(const std::string& path) const {
+
+  // "<path>:<line>:<column>: <message>", counting from 1 like editors (protobuf counts from 0).
+  std::string describe(const std::string& path, std::string_view text) const {
     if (line_ < 0) return path + ": " + message_;
-    return path + ":" + std::to_string(line_ + 1) + ":" + std::to_string(column_ + 1) + ": " + message_;
+    const std::string_view line = line_of(text);
+    std::string out = path + ":" + std::to_string(line_ + 1) + ":" + std::to_string(field_column(line) + 1) + ": ";
+    out += message_;
+    // A value error ("Expected integer, got: \"four\"") does not name its field; the line does.
+    const std::string_view trimmed = trim(line);
+    if (message_.find(kNoField) == std::string::npos && !trimmed.empty() && trimmed.size() <= 100) {
+      out += " (in `" + std::string(trimmed) + "`)";
+    }
+    return out;
   }
 
  private:
+  static constexpr std::string_view kNoField = "no field named \"";
+
+  std::string_view line_of(std::string_view text) const {
+    for (int i = 0; i < line_ && !text.empty(); ++i) {
+      const size_t eol = text.find('\n');
+      text.remove_prefix(eol == std::string_view::npos ? text.size() : eol + 1);
+    }
+    return text.substr(0, text.find('\n'));
+  }
+  static std::string_view trim(std::string_view s) {
+    const size_t first = s.find_first_not_of(" \t\r");
+    if (first == std::string_view::npos) return {};
+    return s.substr(first, s.find_last_not_of(" \t\r") - first + 1);
+  }
+  // The column as a byte offset: protobuf advances a tab to the next multiple of 8 columns.
+  // An unknown field is reported after its name is read; point at the name instead.
+  size_t field_column(std::string_view line) const {
+    size_t byte = 0;
+    for (int col = 0; byte < line.size() && col < column_; ++byte) col += line[byte] == '\t' ? 8 - col % 8 : 1;
+    const size_t at = message_.find(kNoField);
+    if (at == std::string::npos) return byte;
+    const size_t begin = at + kNoField.size();
+    const size_t found = line.substr(0, byte).rfind(message_.substr(begin, message_.find('"', begin) - begin));
+    return found == std::string_view::npos ? byte : found;
+  }
+
   bool has_error_ = false;
   int line_ = -1;
   int column_ = -1;
@@ -119,13 +151,6 @@ std::string names_of(const std::vector<TensorInfo>& tensors) {
   return s.empty() ? "(none)" : s;
 }
 
-const TensorInfo* find_tensor(const std::vector<TensorInfo>& tensors, const std::string& name) {
-  for (const auto& t : tensors) {
-    if (t.name == name) return &t;
-  }
-  return nullptr;
-}
-
 bool has_variable_first_dim(const TensorType& type) {
   return type.dims && !type.dims->empty() && !type.dims->front().is_known();
 }
@@ -164,17 +189,14 @@ bool dims_compatible(const Dims& given, const std::vector<int64_t>& model) {
   return true;
 }
 
-// Element count of a shape as (product of the fixed dims, number of variable dims).
+// Element count of a shape: (product of fixed dims, count of variable dims); false on overflow.
 template <typename Dims>
 bool count_elements(const Dims& dims, int64_t* fixed, int* variable) {
   *fixed = 1;
   *variable = 0;
   for (int64_t d : dims) {
-    if (d < 0) {
-      ++*variable;
-    } else if (__builtin_mul_overflow(*fixed, d, fixed)) {
-      return false;
-    }
+    if (d < 0) ++*variable;
+    if (d >= 0 && __builtin_mul_overflow(*fixed, d, fixed)) return false;
   }
   return true;
 }
@@ -190,8 +212,8 @@ Status check_reshape(const ConfigTensor& tensor, const std::string& where, const
   const bool counted = count_elements(tensor.dims(), &dims_fixed, &dims_variable) &&
                        count_elements(shape, &shape_fixed, &shape_variable);
   if (counted && dims_fixed == shape_fixed && dims_variable == shape_variable) return Status::ok();
-  return config_error(path, where + ": reshape.shape " + dims_string(shape) + " does not hold the same elements as dims " +
-                                dims_string(tensor.dims()));
+  return config_error(path, where + ": reshape.shape " + dims_string(shape) +
+                                " does not hold the same elements as dims " + dims_string(tensor.dims()));
 }
 
 // One input or output the config lists: its data type and shape must be the model's.
@@ -232,23 +254,24 @@ void fill_tensor(ConfigTensor* tensor, const TensorInfo& info, bool batched) {
 template <typename ConfigTensor>
 Status complete_tensors(google::protobuf::RepeatedPtrField<ConfigTensor>* listed, const std::vector<TensorInfo>& model,
                         bool batched, const std::string& kind, const std::string& path) {
+  const bool any_listed = !listed->empty();
   std::set<std::string> seen;
   for (auto& tensor : *listed) {
     const std::string where = kind + " " + quoted(tensor.name());
-    const TensorInfo* info = find_tensor(model, tensor.name());
-    if (info == nullptr) {
-      return config_error(path, where + " is not a model " + kind + "; the model's " + kind + "s are " + names_of(model));
+    const auto info = std::find_if(model.begin(), model.end(), [&](const auto& t) { return t.name == tensor.name(); });
+    if (info == model.end()) {
+      return config_error(path, where + " is not in the model; its " + kind + "s are " + names_of(model));
     }
     if (!seen.insert(tensor.name()).second) return config_error(path, where + " is listed twice");
     EDGE_RETURN_IF_ERROR(check_listed_tensor(&tensor, *info, batched, where, path));
   }
   for (const auto& info : model) {
     if (to_data_type(info.type.dtype) == inference::TYPE_INVALID) {
-      return config_error(path, "model " + kind + " " + quoted(info.name) + " has a type config.pbtxt cannot express (" +
-                                    info.type.to_string() + ")");
+      return config_error(path, "model " + kind + " " + quoted(info.name) +
+                                    " has a type config.pbtxt cannot express (" + info.type.to_string() + ")");
     }
     if (seen.count(info.name) != 0) continue;
-    if (kind == "input" && !listed->empty()) {
+    if (kind == "input" && any_listed) {
       return config_error(path, "model input " + quoted(info.name) + " is not listed; list every input or none");
     }
     fill_tensor(listed->Add(), info, batched);
@@ -264,7 +287,7 @@ Status check_name_and_platform(ModelConfig* config, const std::string& model_nam
   }
   const std::string& backend = config->backend();
   if (!backend.empty() && backend != "onnxruntime" && backend != "edgeserve") {
-    return config_error(path, "backend " + quoted(backend) + " is not served here (use \"onnxruntime\" or \"edgeserve\")");
+    return config_error(path, "backend " + quoted(backend) + " is not served (use \"onnxruntime\" or \"edgeserve\")");
   }
   if (config->platform().empty()) config->set_platform(kOnnxPlatform);  // what clients expect of ONNX
   if (config->platform() != kOnnxPlatform) {
@@ -275,13 +298,9 @@ Status check_name_and_platform(ModelConfig* config, const std::string& model_nam
 }
 
 bool model_is_batchable(const ModelInterface& model) {
-  if (model.inputs.empty()) return false;
-  for (const auto* list : {&model.inputs, &model.outputs}) {
-    for (const auto& t : *list) {
-      if (!has_variable_first_dim(t.type)) return false;
-    }
-  }
-  return true;
+  const auto variable = [](const TensorInfo& t) { return has_variable_first_dim(t.type); };
+  return !model.inputs.empty() && std::all_of(model.inputs.begin(), model.inputs.end(), variable) &&
+         std::all_of(model.outputs.begin(), model.outputs.end(), variable);
 }
 
 // A batched model receives [batch, dims...], so the first dim of every tensor must be free.
@@ -291,21 +310,20 @@ Status check_batch_dims(const ModelConfig& config, const ModelInterface& model, 
   for (const auto& [kind, list] : lists) {
     for (const auto& t : *list) {
       if (!t.type.dims || has_variable_first_dim(t.type)) continue;  // unknown rank: unchecked
-      return config_error(path, "max_batch_size " + std::to_string(config.max_batch_size()) + " needs a variable first " +
-                                    "(batch) dim, but model " + kind + " " + quoted(t.name) + " has the fixed dims " +
-                                    t.type.to_string() + "; use max_batch_size: 0");
+      return config_error(path, "max_batch_size " + std::to_string(config.max_batch_size()) +
+                                    " needs a variable first (batch) dim, but model " + kind + " " + quoted(t.name) +
+                                    " has the fixed dims " + t.type.to_string() + "; use max_batch_size: 0");
     }
   }
   return Status::ok();
 }
 
 Status complete_batching(ModelConfig* config, const ModelInterface& model, const std::string& path) {
-  if (config->max_batch_size() < 0) {
-    return config_error(path, "max_batch_size " + std::to_string(config->max_batch_size()) + " is negative");
-  }
+  const int max_batch = config->max_batch_size();
+  if (max_batch < 0) return config_error(path, "max_batch_size " + std::to_string(max_batch) + " is negative");
   // Only a config that says nothing about shapes is batched automatically: listed dims were
   // written for one max_batch_size, and reinterpreting them would shift every dim.
-  const bool says_nothing = config->max_batch_size() == 0 && config->input_size() == 0 && config->output_size() == 0;
+  const bool says_nothing = max_batch == 0 && config->input_size() == 0 && config->output_size() == 0;
   if (says_nothing && model_is_batchable(model)) {
     config->set_max_batch_size(kAutoMaxBatchSize);
     if (!config->has_dynamic_batching()) {
@@ -327,9 +345,7 @@ Status complete_version_policy(ModelVersionPolicy* policy, const std::string& pa
     case ModelVersionPolicy::kAll:
       return Status::ok();
     case ModelVersionPolicy::kSpecific:
-      if (policy->specific().versions_size() == 0) {
-        return config_error(path, "version_policy.specific lists no versions");
-      }
+      if (policy->specific().versions_size() == 0) return config_error(path, "version_policy.specific is empty");
       for (int64_t v : policy->specific().versions()) {
         if (v < 0) return config_error(path, "version_policy.specific.versions: " + std::to_string(v) + " is negative");
       }
@@ -345,7 +361,9 @@ Status complete_instance_groups(ModelConfig* config, const std::string& path) {
     const std::string where = "instance_group[" + std::to_string(i) + "]";
     // proto3 cannot tell an absent count from 0; Triton reads both as 1, and so do we.
     if (group->count() == 0) group->set_count(1);
-    if (group->count() < 1) return config_error(path, where + ".count " + std::to_string(group->count()) + " is below 1");
+    if (group->count() < 1) {
+      return config_error(path, where + ".count " + std::to_string(group->count()) + " is below 1");
+    }
     if (group->kind() == ModelInstanceGroup::KIND_AUTO) group->set_kind(ModelInstanceGroup::KIND_CPU);
     if (group->kind() != ModelInstanceGroup::KIND_CPU) {
       return config_error(path, where + ".kind " + ModelInstanceGroup::Kind_Name(group->kind()) +
@@ -360,9 +378,7 @@ Status check_dynamic_batching(const ModelConfig& config, const std::string& path
   if (!config.has_dynamic_batching()) return Status::ok();
   const auto& batching = config.dynamic_batching();
   const int max_batch = config.max_batch_size();
-  if (max_batch == 0) {
-    return config_error(path, "dynamic_batching needs max_batch_size > 0 (the model takes no batch dim)");
-  }
+  if (max_batch == 0) return config_error(path, "dynamic_batching needs max_batch_size > 0 (no batch dim)");
   for (int32_t size : batching.preferred_batch_size()) {
     if (size < 1 || size > max_batch) {
       return config_error(path, "dynamic_batching.preferred_batch_size " + std::to_string(size) +
@@ -371,30 +387,20 @@ Status check_dynamic_batching(const ModelConfig& config, const std::string& path
   }
   const uint64_t levels = batching.priority_levels();
   const uint64_t level = batching.default_priority_level();
-  if (levels == 0 && level != 0) {
-    return config_error(path, "dynamic_batching.default_priority_level " + std::to_string(level) +
-                                  " needs priority_levels > 0");
-  }
-  if (levels > 0 && (level < 1 || level > levels)) {
-    return config_error(path, "dynamic_batching.default_priority_level " + std::to_string(level) +
-                                  " is outside [1, priority_levels " + std::to_string(levels) + "]");
-  }
-  return Status::ok();
-}
-
-std::optional<int> parse_int(const std::string& text) {
-  int value = 0;
-  const char* end = text.data() + text.size();
-  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-  if (ec != std::errc() || ptr != end) return std::nullopt;
-  return value;
+  if (levels == 0 ? level == 0 : level >= 1 && level <= levels) return Status::ok();
+  return config_error(path, "dynamic_batching.default_priority_level " + std::to_string(level) +
+                                (levels == 0 ? " needs priority_levels > 0"
+                                             : " is outside [1, priority_levels " + std::to_string(levels) + "]"));
 }
 
 Result<int> parameter_in_range(const std::string& key, const std::string& text, int lo, int hi,
                                const std::string& path) {
-  const std::optional<int> value = parse_int(text);
-  if (value && *value >= lo && *value <= hi) return *value;
-  const std::string range = hi == INT32_MAX ? ">= " + std::to_string(lo) : std::to_string(lo) + ".." + std::to_string(hi);
+  int value = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);  // whole text, no spaces or signs
+  if (ec == std::errc() && ptr == end && value >= lo && value <= hi) return value;
+  const std::string range =
+      hi == INT32_MAX ? ">= " + std::to_string(lo) : std::to_string(lo) + ".." + std::to_string(hi);
   return config_error(path, "parameters " + quoted(key) + ": " + quoted(text) + " is not an integer " + range);
 }
 
@@ -505,9 +511,8 @@ Result<inference::ModelConfig> parse_model_config(std::string_view text, const s
   FirstErrorCollector errors;
   parser.RecordErrorsTo(&errors);
   ModelConfig config;
-  const bool parsed = parser.ParseFromString(std::string(text), &config);
-  if (!parsed || errors.has_error()) {
-    return invalid_argument(errors.has_error() ? errors.describe(path) : path + ": not a valid config");
+  if (!parser.ParseFromString(std::string(text), &config) || errors.has_error()) {
+    return invalid_argument(errors.has_error() ? errors.describe(path, text) : path + ": not a valid config");
   }
   const std::string unnamed = find_unnamed_enum(config, "");
   if (!unnamed.empty()) return config_error(path, unnamed);
@@ -518,7 +523,7 @@ Result<std::string> model_file_name(const inference::ModelConfig& config, const 
   const std::string& name = config.default_model_filename();
   if (name.empty()) return std::string(kDefaultModelFile);
   if (name == "." || name == ".." || name.find_first_of("/\\") != std::string::npos) {
-    return config_error(path, "default_model_filename " + quoted(name) + " must be a file name inside the version folder");
+    return config_error(path, "default_model_filename " + quoted(name) + " must be a plain file name");
   }
   return name;
 }

@@ -90,14 +90,15 @@ def np_dtype(dtype):
     return onnx.mapping.TENSOR_TYPE_TO_NP_TYPE[dtype]
 
 
-def add_model(batch_dim="batch", dtype=TensorProto.FLOAT, width=4):
-    """y = x + c (c = 0..width-1), z = x * 2: a tiny model with two outputs. batch_dim None -> fixed 1."""
+def add_model(batch_dim="batch", dtype=TensorProto.FLOAT, width=4, offset=0):
+    """y = x + c (c = offset + 0..width-1), z = x * 2: a tiny model with two outputs.
+    batch_dim None -> fixed 1."""
     first = batch_dim if batch_dim else 1
     x = helper.make_tensor_value_info("x", dtype, [first, width])
     y = helper.make_tensor_value_info("y", dtype, [first, width])
     z = helper.make_tensor_value_info("z", dtype, [first, width])
     np_type = np_dtype(dtype)
-    c = helper.make_tensor("c", dtype, [width], np.arange(width).astype(np_type).tobytes(), raw=True)
+    c = helper.make_tensor("c", dtype, [width], (np.arange(width) + offset).astype(np_type).tobytes(), raw=True)
     two = helper.make_tensor("two", dtype, [], np.array(2).astype(np_type).tobytes(), raw=True)
     graph = helper.make_graph(
         [helper.make_node("Add", ["x", "c"], ["y"]), helper.make_node("Mul", ["x", "two"], ["z"])],
@@ -123,3 +124,27 @@ def binary_path():
     if len(sys.argv) < 2:
         sys.exit("usage: test_x.py path/to/edgeserve")
     return sys.argv[1]
+
+
+def slow_model(size=1024, depth=24):
+    """x[batch, size] -> y: `depth` MatMuls with size x size weights: a few ms per run, for load tests."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", size])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", size])
+    rng = np.random.default_rng(0)
+    inits, nodes, prev = [], [], "x"
+    for i in range(depth):
+        w = (rng.standard_normal((size, size)) / np.sqrt(size)).astype(np.float32)
+        inits.append(helper.make_tensor(f"w{i}", TensorProto.FLOAT, [size, size], w.tobytes(), raw=True))
+        out = "y" if i == depth - 1 else f"h{i}"
+        nodes.append(helper.make_node("MatMul", [prev, f"w{i}"], [out]))
+        prev = out
+    graph = helper.make_graph(nodes, "slow", [x], [y], inits)
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8)
+
+
+def rss_kib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0

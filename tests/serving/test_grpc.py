@@ -282,6 +282,46 @@ def check_stream(stub):
         check(z is not None and np.array_equal(z, x * 2), f"stream {rid}: z = {z}")
 
 
+def check_stream_load(stub):
+    """More requests than a stream keeps in flight (64): reading pauses and resumes; then a stream
+    cancelled with answers pending must leave the server serving."""
+    count = 300
+    x = np.arange(4, dtype=np.float32).reshape(1, 4)
+    requests = (infer_request("add_fp32", [("x", "FP32", x + i)], request_id=str(i), raw=True) for i in range(count))
+    seen = set()
+    for r in stub.ModelStreamInfer(requests, timeout=TIMEOUT_S):
+        i = int(r.infer_response.id)
+        z = output_arrays(r.infer_response).get("z")
+        check(r.error_message == "" and np.array_equal(z, (x + i) * 2), f"stream load {i}: {r.error_message} {z}")
+        seen.add(i)
+    check(seen == set(range(count)), f"stream load: {count - len(seen)} of {count} requests unanswered")
+    call = stub.ModelStreamInfer(infer_request("add_fp32", [("x", "FP32", x)], request_id=str(i)) for i in range(200))
+    next(call)
+    call.cancel()
+    check(stub.ServerLive(pb.ServerLiveRequest(), timeout=TIMEOUT_S).live, "server not live after a cancelled stream")
+
+
+def check_concurrent_infer(stub):
+    """Many unary calls at once (futures): each answered with its own data."""
+    futures = []
+    for i in range(64):
+        x = np.full((1, 4), i, dtype=np.float32)
+        futures.append((x, stub.ModelInfer.future(infer_request("add_fp32", [("x", "FP32", x)], request_id=str(i)),
+                                                  timeout=TIMEOUT_S)))
+    for x, f in futures:
+        resp = f.result()
+        check(resp.id == str(int(x[0, 0])) and np.array_equal(output_arrays(resp).get("z"), x * 2),
+              f"concurrent infer {x[0, 0]}: {resp.id}")
+
+
+def check_port_in_use(binary, repo, port):
+    """A second server on a port in use must fail and name the address (no SO_REUSEPORT sharing)."""
+    r = subprocess.run([binary, "serve", "--model-repository", repo, "--http-port", "0", "--metrics-port", "0",
+                        "--grpc-port", str(port)], capture_output=True, text=True, timeout=120)
+    check(r.returncode != 0, f"a second server started on gRPC port {port} in use")
+    check(f"127.0.0.1:{port}" in r.stdout + r.stderr, f"bind error does not name the address: {r.stdout}{r.stderr}")
+
+
 def statistics(stub, name):
     resp = stub.ModelStatistics(pb.ModelStatisticsRequest(name=name), timeout=TIMEOUT_S)
     return [s for s in resp.model_stats if s.name == name]
@@ -319,8 +359,10 @@ def run_main_server(binary):
     try:
         with serving(binary, repo) as (server, stub):
             for step in (check_health_and_metadata, check_model_config, check_typed_infer, check_raw_infer,
-                         check_infer_errors, check_stream, check_statistics):
+                         check_infer_errors, check_stream, check_stream_load, check_concurrent_infer,
+                         check_statistics):
                 run_step(step, stub)
+            check_port_in_use(binary, repo, server.ports["grpc"])
             run_step(lambda s: check_repository_index(s, ["add_fp32", "add_int64", "id_fp16"]), stub)
             check(server.stop() == 0, "edgeserve serve did not exit 0 on SIGTERM")
     finally:
@@ -426,21 +468,33 @@ def check_real_model(stub, binary, name, model, data):
                                          outputs=[meta.outputs[0].name]), timeout=TIMEOUT_S)
     served = output_arrays(resp)[meta.outputs[0].name]
     check(served.shape == reference.shape, f"{name}: served shape {served.shape} != reference {reference.shape}")
-    if served.shape == reference.shape:
-        # CASES.txt fp32 rows: rtol 1e-3, atol 1e-3 (as tests/conformance/real_models.sh).
-        err = np.max(np.abs(served - reference) - 1e-3 * np.abs(reference))
-        check(err <= 1e-3, f"{name}: served output is off the reference by {err} beyond rtol 1e-3")
+    if served.shape != reference.shape:
+        return
+    check(beyond(served, reference) <= 0, f"{name}: served output is off the reference by more than rtol=atol=1e-3")
+    again = output_arrays(stub.ModelInfer(infer_request(name, [(meta.inputs[0].name, "FP32", x)], raw=False),
+                                          timeout=TIMEOUT_S))[meta.outputs[0].name]
+    check(np.array_equal(again, served), f"{name}: typed and raw answers differ")
     out_dir = tempfile.mkdtemp(prefix="edgeserve-run-")
     try:
         subprocess.run([binary, "run", model, "--input", os.path.join(data, "input_0.pb"), "--output-dir", out_dir],
                        check=True, stdout=subprocess.DEVNULL)
         local = read_tensor(os.path.join(out_dir, "output_0.pb"))
-        # The same engine on the same input: equal up to float reassociation across thread counts.
-        diff = np.max(np.abs(served - local) / np.maximum(1.0, np.abs(local))) if served.shape == local.shape else 1
-        check(diff <= 1e-5, f"{name}: served output differs from `edgeserve run` by {diff} (relative)")
-        print(f"real model {name}: served vs run max rel diff {diff:.2e}")
+        check(local.shape == served.shape, f"{name}: `edgeserve run` shape {local.shape} != served {served.shape}")
+        diff = np.max(np.abs(served - local) / np.maximum(1.0, np.abs(local))) if local.shape == served.shape else 1
+        print(f"real model {name}: served vs `edgeserve run`: max relative difference {diff:.2e}")
+        if diff > 1e-5:
+            # The CPU provider times Winograd against direct convolution in each process
+            # (engine/ep/cpu/ops/conv.cc), so two processes may round differently (seen: 1.8e-4 on
+            # YOLOX, also between two `edgeserve run`s). The served answer must then be as close to
+            # run's as the reference tolerance.
+            check(beyond(served, local) <= 0, f"{name}: served output differs from `edgeserve run` by {diff}")
     finally:
         shutil.rmtree(out_dir, ignore_errors=True)
+
+
+def beyond(actual, expected, tol=1e-3):
+    """How far `actual` is outside |actual - expected| <= tol + tol * |expected| (CASES.txt fp32)."""
+    return float(np.max(np.abs(actual - expected) - tol - tol * np.abs(expected)))
 
 
 def main():

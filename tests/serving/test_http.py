@@ -123,6 +123,21 @@ def binary_infer(addr, path, inputs, outputs=None, binary_output=True):
     return status, meta, out
 
 
+RESHAPE_CONFIG = """max_batch_size: 8
+input [{ name: "x" data_type: TYPE_FP32 dims: [2, 2] reshape: { shape: [4] } }]
+output [{ name: "y" data_type: TYPE_FP32 dims: [2, 2] reshape: { shape: [4] } },
+        { name: "z" data_type: TYPE_FP32 dims: [4] }]
+"""
+
+
+def test_reshape(s):
+    status, r = post_json(s.http, "/v2/models/add_reshape/infer",
+                          {"inputs": [{"name": "x", "shape": [1, 2, 2], "datatype": "FP32", "data": [1, 2, 3, 4]}]})
+    outs = {o["name"]: o for o in (r or {}).get("outputs", [])}
+    check(status == 200 and outs["y"]["shape"] == [1, 2, 2] and outs["y"]["data"] == [1, 3, 5, 7]
+          and outs["z"]["shape"] == [1, 4], f"config reshape: {status} {r}")
+
+
 def test_infer_binary(s):
     x = np.arange(8, dtype=np.float32).reshape(2, 4)
     status, meta, out = binary_infer(s.http, "/v2/models/add/infer", [("x", "FP32", x)])
@@ -254,10 +269,11 @@ def main():
         "add_f64": {1: fx.add_model(dtype=TensorProto.DOUBLE)},
         "add_f16": {1: fx.add_model(dtype=TensorProto.FLOAT16)},
         "bad_config": {1: fx.add_model(), "config": "max_batch_sizee: 4\n"},
+        "add_reshape": {1: fx.add_model(), "config": RESHAPE_CONFIG},
     }
     repo = fx.make_repo(models)
     with fx.Server(binary, repo, ["--http-read-timeout-secs", "3"]) as s:
-        for test in [test_health_and_metadata, test_infer_json, test_infer_binary, test_bad_requests,
+        for test in [test_health_and_metadata, test_infer_json, test_reshape, test_infer_binary, test_bad_requests,
                      test_repository_and_stats, test_pipelining, test_slow_client]:
             print("---", test.__name__)
             test(s)

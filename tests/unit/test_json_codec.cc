@@ -160,7 +160,9 @@ TEST(JsonCodec, MixedBinaryAndJsonTensorsKeepTheirOrder) {
   std::vector<NamedTensor> outputs;
   std::vector<bool> binary;
   for (size_t i = 0; i < std::size(kAllDtypes); ++i) {
-    outputs.push_back({"t" + std::to_string(i), sample_tensor(kAllDtypes[i], {static_cast<int64_t>(i % 4), 3})});
+    std::string name = "t";  // not "t" + to_string(i): GCC 12 warns falsely (-Wrestrict, PR105329)
+    name += std::to_string(i);
+    outputs.push_back({name, sample_tensor(kAllDtypes[i], {static_cast<int64_t>(i % 4), 3})});
     binary.push_back(i % 3 != 1);
   }
   const EncodedBody encoded = encode_infer_response(response_of(outputs, binary));

@@ -40,6 +40,11 @@ ModelInterface fixed_model() {
           {tensor("y", DType::kFloat32, {fixed(1), fixed(10)})}};
 }
 
+// x[2, 6] -> y[1]: configs reshape x from [12].
+ModelInterface reshape_model() {
+  return {{tensor("x", DType::kFloat32, {fixed(2), fixed(6)})}, {tensor("y", DType::kFloat32, {fixed(1)})}};
+}
+
 ModelConfig parse_ok(const std::string& text) {
   Result<ModelConfig> config = parse_model_config(text, kPath);
   EXPECT_TRUE(config.is_ok()) << config.status().message();
@@ -91,8 +96,16 @@ TEST(ModelConfigParse, UnknownFieldNamesLineColumnAndField) {
             kPath + ":3:3: Message type \"inference.ModelConfig\" has no field named \"max_batch_sizee\".");
 }
 
+TEST(ModelConfigParse, ColumnsCountTabsAsOneAndValueErrorsQuoteTheLine) {
+  Result<ModelConfig> c = parse_model_config("input {\n\tnme: \"x\" }", kPath);
+  ASSERT_FALSE(c.is_ok());
+  EXPECT_EQ(c.status().message().rfind(kPath + ":2:2: ", 0), 0u) << c.status().message();
+  expect_error(parse_model_config("\tmax_batch_size: x", kPath).status(), {":1:18:", "(in `max_batch_size: x`)"});
+}
+
 TEST(ModelConfigParse, BadEnumNameFails) {
-  expect_error(parse_model_config("input { name: \"x\"\n data_type: TYPE_FP33 }", kPath).status(), {":2:", "TYPE_FP33"});
+  expect_error(parse_model_config("input { name: \"x\"\n data_type: TYPE_FP33 }", kPath).status(),
+               {":2:", "TYPE_FP33"});
 }
 
 TEST(ModelConfigParse, EnumNumberWithoutNameFails) {
@@ -199,7 +212,7 @@ TEST(ModelConfigComplete, UnlistedOutputsAreAdded) {
 }
 
 TEST(ModelConfigComplete, AcceptsMatchingReshape) {
-  ModelInterface model{{tensor("x", DType::kFloat32, {fixed(2), fixed(6)})}, {tensor("y", DType::kFloat32, {fixed(1)})}};
+  const ModelInterface model = reshape_model();
   EXPECT_TRUE(complete("input { name: \"x\" dims: [12] reshape { shape: [2, 6] } }", model).is_ok());
 }
 
@@ -253,7 +266,7 @@ TEST(ModelConfigErrors, DimsMismatch) {
 }
 
 TEST(ModelConfigErrors, ReshapeElementCount) {
-  ModelInterface model{{tensor("x", DType::kFloat32, {fixed(2), fixed(6)})}, {tensor("y", DType::kFloat32, {fixed(1)})}};
+  const ModelInterface model = reshape_model();
   expect_complete_error("input { name: \"x\" dims: [10] reshape { shape: [2, 6] } }", model,
                         {"input \"x\"", "reshape.shape [2, 6]", "[10]"});
   expect_complete_error("input { name: \"x\" dims: [12] reshape { shape: [3, 4] } }", model,
@@ -367,10 +380,11 @@ TEST(ModelConfigVersions, LatestAllSpecific) {
 // --- model_config_to_json ---
 
 TEST(ModelConfigJson, SnakeCaseNamesAndNumbers) {
-  Result<ModelConfig> c = complete("parameters { key: \"threads\" value { string_value: \"4\" } }", batchable_model());
+  Result<ModelConfig> c = complete(R"(parameters { key: "threads" value { string_value: "4" } }
+      dynamic_batching { max_queue_delay_microseconds: 250 })", batchable_model());
   ASSERT_TRUE(c.is_ok()) << c.status().message();
   const std::string json = model_config_to_json(*c);
-  for (const char* want : {"\"max_batch_size\":8", "\"dynamic_batching\":{", "\"max_queue_delay_microseconds\":500",
+  for (const char* want : {"\"max_batch_size\":8", "\"dynamic_batching\":{", "\"max_queue_delay_microseconds\":250",
                            "\"dims\":[3,224,224]", "\"data_type\":\"TYPE_FP32\"", "\"platform\":\"onnxruntime_onnx\"",
                            "\"string_value\":\"4\"", "\"instance_group\":[", "\"num_versions\":1"}) {
     EXPECT_NE(json.find(want), std::string::npos) << json << "\nlacks: " << want;
@@ -388,8 +402,8 @@ TEST(ModelConfigJson, OnlyInt64ValuesLoseTheirQuotes) {
     parameters { key: "dims" value { string_value: "7" } }
     version_policy { specific { versions: [2, 30] } })");
   const std::string json = model_config_to_json(c);
-  for (const char* want : {"\"name\":\"123\"", "\"name\":\"-1\"", "\"dims\":[-1,5]", "\"dims\":{\"string_value\":\"7\"}",
-                           "\"versions\":[2,30]"}) {
+  for (const char* want : {"\"name\":\"123\"", "\"name\":\"-1\"", "\"dims\":[-1,5]",
+                           "\"dims\":{\"string_value\":\"7\"}", "\"versions\":[2,30]"}) {
     EXPECT_NE(json.find(want), std::string::npos) << json << "\nlacks: " << want;
   }
 }
