@@ -3,6 +3,7 @@
 Debian's grpcio with stubs generated at test time from serving/proto, none of our server code.
 Usage: test_grpc.py EDGESERVE [MODELS_DIR]. Exit 0: passed; 1: failed; 77: skipped (no grpcio).
 MODELS_DIR (default ../shared/models from the repository) adds SqueezeNet and YOLOX-nano checks."""
+import atexit
 import contextlib
 import os
 import shutil
@@ -65,6 +66,7 @@ def generate_stubs():
         print("skipped: protoc or grpc_python_plugin missing")
         sys.exit(77)
     out = tempfile.mkdtemp(prefix="edgeserve-grpc-stubs-")
+    atexit.register(shutil.rmtree, out, True)
     proto_dir = os.path.join(REPO_ROOT, "serving", "proto")
     subprocess.run(["protoc", f"--python_out={out}", f"--grpc_python_out={out}",
                     f"--plugin=protoc-gen-grpc_python={plugin}", "-I", proto_dir,

@@ -97,7 +97,9 @@ TEST(PerfOptions, RejectsBadValues) {
     words.insert(words.end(), extra.begin(), extra.end());
     auto o = parse(words);
     EXPECT_FALSE(o.is_ok()) << extra[0] << " " << extra[1];
-    if (!o.is_ok()) EXPECT_EQ(o.status().code(), StatusCode::kInvalidArgument);
+    if (!o.is_ok()) {
+      EXPECT_EQ(o.status().code(), StatusCode::kInvalidArgument);
+    }
   }
 }
 

@@ -21,8 +21,8 @@ memory::desc plain_md(const memory::dims& dims) {
 bool is_plain(const memory::desc& md) { return md == plain_md(md.dims()); }
 
 ProgramBuilder::ProgramBuilder(const Subgraph& subgraph, const std::vector<Dims>& input_dims,
-                               const CpuOptions& options)
-    : subgraph_(subgraph), options_(options) {
+                               const CpuOptions& options, PackedConstants* packed)
+    : subgraph_(subgraph), options_(options), packed_(packed) {
   for (size_t i = 0; i < subgraph.nodes.size(); ++i) position_[subgraph.nodes[i]] = i;
   for (size_t i = 0; i < subgraph.inputs.size(); ++i) {
     Buffer b;
@@ -103,6 +103,9 @@ Result<int> ProgramBuilder::constant_slot(const Value* v, const memory::desc& wa
   auto holder = std::make_shared<Tensor>(t);
   std::shared_ptr<void> bytes(holder, const_cast<void*>(holder->raw_data()));
   if (want == src) return raw_constant_slot(std::move(bytes), want);
+  if (packed_ != nullptr) {
+    if (std::shared_ptr<void> shared = packed_->find(v, want, src)) return raw_constant_slot(std::move(shared), want);
+  }
   std::shared_ptr<void> packed = aligned_buffer(want.get_size(), /*zero=*/false);  // the reorder fills it
   if (packed == nullptr) return resource_exhausted(str_cat("cpu provider: out of memory prepacking '", v->name, "'"));
   dnnl::memory from(src, engine_, bytes.get());
@@ -110,6 +113,7 @@ Result<int> ProgramBuilder::constant_slot(const Value* v, const memory::desc& wa
   dnnl::stream stream(engine_);
   dnnl::reorder(from, to).execute(stream, from, to);
   stream.wait();
+  if (packed_ != nullptr) packed_->add(v, want, src, packed);
   return raw_constant_slot(std::move(packed), want);
 }
 

@@ -14,6 +14,7 @@
 
 #include "common/status.h"
 #include "engine/ep/cpu/cpu_options.h"
+#include "engine/ep/cpu/packed_constants.h"
 #include "engine/ep/cpu/program.h"
 #include "engine/ep/execution_provider.h"
 #include "engine/ir/graph.h"
@@ -29,7 +30,9 @@ bool is_plain(const memory::desc& md);
 
 class ProgramBuilder {
  public:
-  ProgramBuilder(const Subgraph& subgraph, const std::vector<Dims>& input_dims, const CpuOptions& options);
+  // `packed` (may be null) shares prepacked constants with the subgraph's other Programs.
+  ProgramBuilder(const Subgraph& subgraph, const std::vector<Dims>& input_dims, const CpuOptions& options,
+                 PackedConstants* packed = nullptr);
 
   const dnnl::engine& engine() const { return engine_; }
   const CpuOptions& options() const { return options_; }
@@ -81,6 +84,7 @@ class ProgramBuilder {
   const Subgraph& subgraph_;
   dnnl::engine engine_{dnnl::engine::kind::cpu, 0};
   CpuOptions options_;
+  PackedConstants* packed_ = nullptr;
   std::vector<Buffer> buffers_;
   std::vector<Slot> slots_;
   std::vector<ProgramStep> steps_;

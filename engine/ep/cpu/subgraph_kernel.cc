@@ -62,7 +62,7 @@ Result<std::shared_ptr<const Program>> SubgraphKernel::compile_with(const std::v
   omp_set_num_threads(options_.threads);
   CpuOptions options = options_;
   options.layout = layout;
-  ProgramBuilder builder(subgraph_, input_dims, options);
+  ProgramBuilder builder(subgraph_, input_dims, options, &packed_);
   for (const Node* node : subgraph_.nodes) {
     const CpuOp* op = find_cpu_op(*node);
     if (op == nullptr) return internal_error(str_cat(node->describe(), ": not a cpu op"));

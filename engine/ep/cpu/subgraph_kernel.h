@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/ep/cpu/cpu_options.h"
+#include "engine/ep/cpu/packed_constants.h"
 #include "engine/ep/cpu/program.h"
 #include "engine/ep/execution_provider.h"
 
@@ -37,6 +38,7 @@ class SubgraphKernel final : public Kernel {
 
   Subgraph subgraph_;
   CpuOptions options_;
+  mutable PackedConstants packed_;  // weights shared by the Programs of every input shape
   mutable std::mutex mu_;
   // Most recently used first; guarded by mu_.
   mutable std::list<std::pair<std::vector<Dims>, std::shared_ptr<const Program>>> programs_;
