@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <string>
+#include <utility>
 
 namespace edgeserve::cli {
 
@@ -19,8 +20,10 @@ inline PerfOutcome perf_error(std::string kind, std::string message) {
   return {false, std::move(kind), std::move(message)};
 }
 
-// Runs exactly once per infer() call (unless shutdown() drops it), on one of the client's own
-// threads, never inside infer() itself; it must not block, and may call infer() again.
+// Runs exactly once per infer() call (unless shutdown() drops it), on one of the client's
+// threads or, for a gRPC call that fails at once, possibly on the calling thread before infer()
+// returns: callers must not hold a lock that `done` takes. It must not block, and may call
+// infer() again.
 using PerfDone = std::function<void(PerfOutcome)>;
 
 // Threading: infer() may be called from any thread, concurrently. Ownership: the client owns its

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <mutex>
 #include <unordered_set>
+#include <vector>
 
 #include "common/strings.h"
 #include "serving/proto/grpc_service.grpc.pb.h"
@@ -90,38 +91,42 @@ class GrpcPerfClient final : public PerfClient {
   ~GrpcPerfClient() override { shutdown(); }
 
   void infer(PerfDone done) override {
-    auto* call = new Call;
+    auto call = std::make_shared<Call>();
     call->done = std::move(done);
     call->context.set_deadline(deadline_after(timeout_ms_));
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (shut_down_) {
-        delete call;  // dropped, as shutdown() allows
-        return;
-      }
+      if (shut_down_) return;  // dropped, as shutdown() allows
       in_flight_.insert(call);
     }
     Stub& stub = *stubs_[next_stub_.fetch_add(1, std::memory_order_relaxed) % stubs_.size()];
+    // The callback owns the call too: grpc++ needs the context and response alive until it runs.
     stub.async()->ModelInfer(&call->context, &request_, &call->response,
                              [this, call](grpc::Status s) { finish(call, s); });
   }
 
   void shutdown() override {
+    std::vector<std::shared_ptr<Call>> to_cancel;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      shut_down_ = true;
+      to_cancel.assign(in_flight_.begin(), in_flight_.end());
+    }
+    // Outside the lock: a cancelled call's callback may run right away, on this thread too.
+    for (const auto& call : to_cancel) call->context.TryCancel();
+    to_cancel.clear();
     std::unique_lock<std::mutex> lock(mu_);
-    shut_down_ = true;
-    for (Call* call : in_flight_) call->context.TryCancel();
     idle_.wait(lock, [this] { return in_flight_.empty(); });
   }
 
  private:
-  // One call's state; grpc++ needs the context and response alive until the callback has run.
   struct Call {
     grpc::ClientContext context;
     inference::ModelInferResponse response;
     PerfDone done;
   };
 
-  void finish(Call* call, const grpc::Status& s) {
+  void finish(const std::shared_ptr<Call>& call, const grpc::Status& s) {
     PerfOutcome outcome{true, "", ""};
     if (!s.ok()) {
       outcome = perf_error(grpc_kind(s), s.error_message());
@@ -129,10 +134,9 @@ class GrpcPerfClient final : public PerfClient {
       outcome = perf_error("bad response", "the answer has no outputs");
     }
     call->done(std::move(outcome));
-    // Only now: shutdown() waits for running callbacks too, and may TryCancel until here.
+    // Only now: shutdown() waits for running callbacks too.
     std::lock_guard<std::mutex> lock(mu_);
     in_flight_.erase(call);
-    delete call;
     if (in_flight_.empty()) idle_.notify_all();
   }
 
@@ -142,7 +146,7 @@ class GrpcPerfClient final : public PerfClient {
   std::atomic<size_t> next_stub_{0};
   std::mutex mu_;  // guards in_flight_ and shut_down_
   std::condition_variable idle_;
-  std::unordered_set<Call*> in_flight_;  // owned: deleted when their callback has run
+  std::unordered_set<std::shared_ptr<Call>> in_flight_;  // started, callback not yet finished
   bool shut_down_ = false;
 };
 

@@ -51,8 +51,10 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   // Callable from any thread while the connection is idle; `done` runs on the strand.
   void exchange(std::shared_ptr<const Request> request, ExchangeDone done) {
-    asio::post(stream_.get_executor(), [self = shared_from_this(), request = std::move(request),
-                                        done = std::move(done)]() mutable { self->start(std::move(request), std::move(done)); });
+    asio::post(stream_.get_executor(),
+               [self = shared_from_this(), request = std::move(request), done = std::move(done)]() mutable {
+                 self->start(std::move(request), std::move(done));
+               });
   }
 
  private:
@@ -60,8 +62,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
     request_ = std::move(request);
     done_ = std::move(done);
     // One deadline for the whole exchange: it is the request's timeout as the user sees it.
-    stream_.expires_after(timeout_);
+    deadline_ = std::chrono::steady_clock::now() + timeout_;
+    stream_.expires_at(deadline_);
+    reused_ = connected_;
     if (connected_) return write();
+    connect();
+  }
+
+  void connect() {
     stream_.async_connect(endpoints_, [self = shared_from_this()](beast::error_code ec, const tcp::endpoint&) {
       if (ec) return self->fail(ec == beast::error::timeout ? "timeout" : "connect", ec);
       self->connected_ = true;
@@ -74,7 +82,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
 
   void write() {
     http::async_write(stream_, *request_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec) return self->fail(ec == beast::error::timeout ? "timeout" : "I/O", ec);
+      if (ec) return self->fail_or_retry(ec);
       self->read();
     });
   }
@@ -83,7 +91,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parser_.emplace();
     parser_->body_limit(kMaxResponseBytes);
     http::async_read(stream_, buffer_, *parser_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      if (ec) return self->fail(ec == beast::error::timeout ? "timeout" : "I/O", ec);
+      if (ec) return self->fail_or_retry(ec);
       self->on_response();
     });
   }
@@ -96,6 +104,21 @@ class Connection : public std::enable_shared_from_this<Connection> {
     x.body = std::move(res.body());
     if (!res.keep_alive()) close();
     finish(std::move(x));
+  }
+
+  // A server may close a keep-alive connection that sat idle in the pool (its idle timeout);
+  // the next exchange on it then finds the connection closed before any answer. That is not
+  // the server failing the request: reconnect and send once more, within the same deadline.
+  void fail_or_retry(beast::error_code ec) {
+    const bool closed_by_server = ec == http::error::end_of_stream || ec == asio::error::connection_reset ||
+                                  ec == asio::error::broken_pipe || ec == asio::error::eof;
+    if (reused_ && closed_by_server) {
+      reused_ = false;
+      close();
+      stream_.expires_at(deadline_);  // close() cancelled the timer
+      return connect();
+    }
+    fail(ec == beast::error::timeout ? "timeout" : "I/O", ec);
   }
 
   void fail(const char* kind, beast::error_code ec) {
@@ -131,6 +154,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
   std::shared_ptr<const Request> request_;
   ExchangeDone done_;
   bool connected_ = false;
+  bool reused_ = false;  // this exchange started on a connection kept from an earlier one
+  std::chrono::steady_clock::time_point deadline_;  // of the exchange in flight
 };
 
 Result<tcp::resolver::results_type> resolve(asio::io_context& ioc, const PerfOptions& o) {

@@ -114,6 +114,9 @@ Status split_host_port(const std::string& url, std::string* host, std::string* p
   for (const char* scheme : {"http://", "grpc://"}) {
     if (s.rfind(scheme, 0) == 0) s = s.substr(std::string(scheme).size());
   }
+  if (s.find("://") != std::string::npos) {
+    return invalid_argument(str_cat("--url: only plain http:// or grpc:// (no TLS), got '", url, "'"));
+  }
   if (!s.empty() && s.back() == '/') s.pop_back();
   const size_t colon = s.rfind(':');
   if (colon == std::string::npos || colon == 0) return invalid_argument(str_cat("--url expects HOST:PORT, got '", url, "'"));
@@ -130,7 +133,9 @@ Status split_host_port(const std::string& url, std::string* host, std::string* p
     ok = ok && c >= '0' && c <= '9';
     n = n * 10 + (c - '0');
   }
-  if (!ok || n < 1 || n > 65535) return invalid_argument(str_cat("--url expects HOST:PORT with a port in 1..65535, got '", url, "'"));
+  if (!ok || n < 1 || n > 65535) {
+    return invalid_argument(str_cat("--url expects HOST:PORT with a port in 1..65535, got '", url, "'"));
+  }
   *host = h;
   *port = p;
   return Status::ok();

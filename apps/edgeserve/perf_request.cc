@@ -52,8 +52,10 @@ void write_values(JsonWriter& w, const Tensor& t) {
     } else if constexpr (std::is_integral_v<T>) {
       // uint64 values above INT64_MAX would wrap; random inputs are 0..9.
       w.integer(static_cast<int64_t>(data[i]));
+    } else if constexpr (std::is_same_v<T, Float16> || std::is_same_v<T, BFloat16>) {
+      w.number(static_cast<float>(data[i]));
     } else {
-      w.number(static_cast<double>(static_cast<float>(data[i])));
+      w.number(static_cast<double>(data[i]));
     }
   }
 }

@@ -196,6 +196,10 @@ std::vector<std::string> ModelManager::ready_versions(const std::string& name) c
 }
 
 std::vector<RepositoryEntry> ModelManager::index(bool ready_only) const {
+  // Like Triton, the full index also names the folders never loaded (explicit mode), so a
+  // client can see what it may load. Listed before taking the lock: it reads the disk.
+  std::vector<std::string> on_disk;
+  if (!ready_only) on_disk = list_model_names(options_.repository);
   std::lock_guard lock(mu_);
   std::vector<RepositoryEntry> out;
   for (const auto& [name, m] : models_) {
@@ -205,6 +209,10 @@ std::vector<RepositoryEntry> ModelManager::index(bool ready_only) const {
       out.push_back({name, std::to_string(v), slot.state, slot.reason.empty() ? m.reason : slot.reason});
     }
   }
+  for (const std::string& name : on_disk) {
+    if (models_.count(name) == 0) out.push_back({name, "", "UNAVAILABLE", "not loaded"});
+  }
+  std::stable_sort(out.begin(), out.end(), [](const RepositoryEntry& a, const RepositoryEntry& b) { return a.name < b.name; });
   return out;
 }
 

@@ -136,6 +136,18 @@ Result<std::vector<ModelOnDisk>> scan_repository(const std::filesystem::path& re
   return models;
 }
 
+std::vector<std::string> list_model_names(const std::filesystem::path& repo) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (fs::directory_iterator it(repo, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    std::error_code dir_ec;
+    if (!is_hidden(name) && it->is_directory(dir_ec)) names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
 Result<ModelOnDisk> scan_model(const std::filesystem::path& repo, const std::string& name) {
   // The name comes from a request: it must stay a single folder inside the repository.
   if (is_hidden(name) || name.find_first_of("/\\") != std::string::npos) {

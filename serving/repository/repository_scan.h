@@ -36,6 +36,9 @@ inline constexpr uintmax_t kMaxConfigBytes = 1 << 20;
 // Lists every model folder (hidden ones skipped). Fails only when `repo` cannot be read; a bad
 // model folder still appears so that its error can be reported when it is loaded.
 Result<std::vector<ModelOnDisk>> scan_repository(const std::filesystem::path& repo);
+// The model folder names only, sorted, without reading configs (the repository index lists
+// models that are not loaded too). Empty when `repo` cannot be read.
+std::vector<std::string> list_model_names(const std::filesystem::path& repo);
 // One model folder (explicit load of a single model).
 Result<ModelOnDisk> scan_model(const std::filesystem::path& repo, const std::string& name);
 

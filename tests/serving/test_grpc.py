@@ -37,11 +37,14 @@ def check(cond, what):
 
 @contextlib.contextmanager
 def serving(binary, repo, args=()):
-    """A server on `repo` and a stub to it; prints the server's log when a check inside failed."""
+    """A server on `repo` and a stub to it; the server must then exit 0 on SIGTERM (a sanitizer
+    report fails it). Prints the server's log when a check inside failed."""
     failed_before = len(failures)
     with Server(binary, repo, args) as server, grpc.insecure_channel(server.grpc) as channel:
         try:
             yield server, pb_grpc.GRPCInferenceServiceStub(channel)
+            code = server.stop()
+            check(code == 0, f"edgeserve serve exited {code} on SIGTERM, not 0")
         finally:
             if len(failures) > failed_before or sys.exc_info()[0] is not None:
                 print(f"--- edgeserve serve log (exit code {server.proc.poll()}) ---")
@@ -366,7 +369,6 @@ def run_main_server(binary):
                 run_step(step, stub)
             check_port_in_use(binary, repo, server.ports["grpc"])
             run_step(lambda s: check_repository_index(s, ["add_fp32", "add_int64", "id_fp16"]), stub)
-            check(server.stop() == 0, "edgeserve serve did not exit 0 on SIGTERM")
     finally:
         shutil.rmtree(repo, ignore_errors=True)
 

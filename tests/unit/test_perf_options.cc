@@ -118,7 +118,7 @@ TEST(PerfOptions, UrlForms) {
   o.port = port;
   EXPECT_EQ(o.url(), "[::1]:65535");  // brackets back for the Host header and the gRPC target
   for (const char* bad : {"", "host", "host:", ":8000", "host:0", "host:65536", "host:80a", "::1:8000", "[]:80",
-                          "host:123456"}) {
+                          "host:123456", "https://host:443"}) {
     EXPECT_FALSE(split_host_port(bad, &host, &port).is_ok()) << bad;
   }
 }
