@@ -47,7 +47,9 @@ using ExchangeDone = std::function<void(HttpExchange)>;
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
   Connection(asio::io_context& ioc, tcp::resolver::results_type endpoints, std::chrono::milliseconds timeout)
-      : stream_(asio::make_strand(ioc)), endpoints_(std::move(endpoints)), timeout_(timeout) {}
+      : stream_(asio::make_strand(ioc)), endpoints_(std::move(endpoints)), timeout_(timeout) {
+    buffer_.reserve(64 * 1024);  // Beast reads at most the free capacity: 512 bytes without this
+  }
 
   // Callable from any thread while the connection is idle; `done` runs on the strand.
   void exchange(std::shared_ptr<const Request> request, ExchangeDone done) {
