@@ -143,6 +143,8 @@ Result<LoadedModel> load_on_this_thread(const std::string& name, int64_t version
   // Instances run concurrently on one Session, so they split the cores between them.
   so.threads = params.threads.value_or(std::max(1, cores / instance_count(config)));
   so.optimization_level = params.optimization_level.value_or(2);
+  so.layout = params.layout.value_or(so.layout);
+  so.conv_algorithm = params.conv_algorithm.value_or(so.conv_algorithm);
   EDGE_ASSIGN_OR_RETURN(std::unique_ptr<Session> session, Session::load((version_dir / file).string(), so));
   ModelInterface io{session->inputs(), session->outputs()};
   EDGE_RETURN_IF_ERROR(complete_model_config(&config, name, io, config_path));

@@ -537,9 +537,22 @@ Result<ConfigParameters> parse_config_parameters(const inference::ModelConfig& c
       EDGE_ASSIGN_OR_RETURN(params.threads, parameter_in_range(key, text, 0, INT32_MAX, path));
     } else if (key == "optimization_level") {
       EDGE_ASSIGN_OR_RETURN(params.optimization_level, parameter_in_range(key, text, 0, 2, path));
+    } else if (key == "layout") {
+      ActivationLayout layout;
+      if (!parse_activation_layout(text, &layout)) {
+        return config_error(path, "parameters: \"layout\" is " + quoted(text) + ", expected measure, auto or blocked");
+      }
+      params.layout = layout;
+    } else if (key == "conv_algorithm") {
+      ConvAlgorithm algorithm;
+      if (!parse_conv_algorithm(text, &algorithm)) {
+        return config_error(path, "parameters: \"conv_algorithm\" is " + quoted(text) +
+                                      ", expected measure, direct or winograd");
+      }
+      params.conv_algorithm = algorithm;
     } else {
       return config_error(path, "parameters: unknown key " + quoted(key) +
-                                    " (known: \"threads\", \"optimization_level\")");
+                                    " (known: \"threads\", \"optimization_level\", \"layout\", \"conv_algorithm\")");
     }
   }
   return params;

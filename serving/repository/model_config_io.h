@@ -48,8 +48,10 @@ Result<std::string> model_file_name(const inference::ModelConfig& config, const 
 struct ConfigParameters {
   std::optional<int> threads;             // SessionOptions::threads, >= 0
   std::optional<int> optimization_level;  // SessionOptions::optimization_level, 0..2
+  std::optional<ActivationLayout> layout;          // "measure" | "auto" | "blocked"
+  std::optional<ConvAlgorithm> conv_algorithm;     // "measure" | "direct" | "winograd"
 };
-// Any other key, or a value that is not an integer in range, is an error naming the key.
+// Any other key, or a value out of range or not among the names, is an error naming the key.
 Result<ConfigParameters> parse_config_parameters(const inference::ModelConfig& config, const std::string& path);
 
 // Which of the versions found on disk the version policy serves (default: latest 1), ascending.

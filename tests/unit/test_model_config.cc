@@ -332,6 +332,13 @@ TEST(ModelConfigErrors, Parameters) {
   EXPECT_EQ(p->threads, 4);
   EXPECT_EQ(p->optimization_level, 1);
   EXPECT_FALSE(parse_config_parameters(ModelConfig(), kPath)->threads.has_value());
+  expect_complete_error(with("layout", "nhwc"), fixed_model(), {"\"layout\"", "\"nhwc\"", "blocked"});
+  expect_complete_error(with("conv_algorithm", "fft"), fixed_model(), {"\"conv_algorithm\"", "\"fft\"", "winograd"});
+  p = parse_config_parameters(parse_ok(with("layout", "blocked") + with("conv_algorithm", "direct")), kPath);
+  ASSERT_TRUE(p.is_ok()) << p.status().message();
+  EXPECT_EQ(p->layout, ActivationLayout::kBlocked16);
+  EXPECT_EQ(p->conv_algorithm, ConvAlgorithm::kDirect);
+  EXPECT_FALSE(parse_config_parameters(ModelConfig(), kPath)->layout.has_value());
 }
 
 const std::string kWarmupOk = R"(model_warmup { name: "w" batch_size: 1
