@@ -161,10 +161,9 @@ Result<LoadedModel> load_on_this_thread(const std::string& name, int64_t version
 }  // namespace
 
 // Loading and warm-up run OpenMP regions (kernel timing, warm-up runs), and libgomp keeps a team
-// of worker threads for every thread that has run one. Once the process holds more OpenMP
-// threads than cores, libgomp stops spinning between regions and every region pays a futex
-// wake-up (mobilenet_v2: +35% per inference). A scratch thread's team ends with the thread, so
-// only the instances' teams remain.
+// of worker threads for every thread that has run one. With the loading thread's idle team left
+// in the process, the instance's workers were woken through futexes on every region
+// (mobilenet_v2: +35% per inference in the server). A scratch thread's team ends with it.
 Result<LoadedModel> load_served_model(const std::string& name, int64_t version, const std::filesystem::path& version_dir,
                                       const std::string& config_text, const std::string& config_path,
                                       const ServerOptions& options) {
