@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <thread>
 
 #include "edgeserve/session.h"
 #include "onnx_model_builder.h"
@@ -315,6 +316,78 @@ TEST(CpuProvider, WinogradConvMatchesReference) {
     EXPECT_FALSE(any_contains(kernels_run(b.bytes(), inputs, direct), "wino")) << what;
     expect_same_outputs(b.bytes(), inputs, what + " (measured choice)");
   }
+}
+
+// A Winograd conv needs a scratchpad. oneDNN's default keeps one per *creating* thread: a Session
+// compiled on a thread that has exited then ran on freed memory (the server crashed on
+// resnet50), and runs on several threads shared one buffer. Every Program binds its own now.
+std::string winograd_model(std::mt19937& rng) {
+  OnnxModelBuilder b;
+  b.input("x", {"1", "32", "20", "20"});
+  b.initializer("w", {32, 32, 3, 3}, random_floats(rng, 32 * 32 * 9, -0.2f, 0.2f));
+  testing::set_ints(b.node("Conv", {"x", "w"}, {"c"}), "pads", {1, 1, 1, 1});
+  b.node("Relu", {"c"}, {"y"});
+  b.output("y");
+  return b.bytes();
+}
+
+std::vector<float> values(const Tensor& t) { return {t.data<float>(), t.data<float>() + t.num_elements()}; }
+
+TEST(CpuProvider, SessionCompiledOnAnExitedThreadRunsElsewhere) {
+  std::mt19937 rng(23);
+  const std::string model = winograd_model(rng);
+  const std::vector<NamedTensor> inputs = {{"x", random_tensor(rng, {1, 32, 20, 20})}};
+  SessionOptions opts = cpu_options();
+  opts.conv_algorithm = ConvAlgorithm::kWinograd;
+  std::unique_ptr<Session> session;
+  std::vector<float> expected;
+  std::thread loader([&] {
+    auto loaded = Session::load_from_bytes(model, opts);
+    ASSERT_TRUE(loaded.is_ok()) << loaded.status().message();
+    session = std::move(loaded).value();
+    auto out = session->run(inputs);  // compiles the program on this thread
+    ASSERT_TRUE(out.is_ok()) << out.status().message();
+    expected = values((*out)[0]);
+  });
+  loader.join();
+  ASSERT_TRUE(session != nullptr);
+  ASSERT_TRUE(any_contains(kernels_run(model, inputs, opts), "wino"));
+  for (int i = 0; i < 3; ++i) {
+    auto out = session->run(inputs);
+    ASSERT_TRUE(out.is_ok()) << out.status().message();
+    EXPECT_EQ(values((*out)[0]), expected) << "run " << i << " after the compiling thread exited";
+  }
+}
+
+TEST(CpuProvider, ConcurrentWinogradRunsEachGetTheirOwnResult) {
+  std::mt19937 rng(29);
+  const std::string model = winograd_model(rng);
+  SessionOptions opts = cpu_options();
+  opts.threads = 1;
+  opts.conv_algorithm = ConvAlgorithm::kWinograd;
+  auto session = Session::load_from_bytes(model, opts);
+  ASSERT_TRUE(session.is_ok()) << session.status().message();
+  constexpr int kThreads = 4;
+  std::vector<std::vector<NamedTensor>> inputs;
+  std::vector<std::vector<float>> expected;
+  for (int t = 0; t < kThreads; ++t) {
+    inputs.push_back({{"x", random_tensor(rng, {1, 32, 20, 20})}});
+    auto out = (*session)->run(inputs.back());
+    ASSERT_TRUE(out.is_ok()) << out.status().message();
+    expected.push_back(values((*out)[0]));
+  }
+  std::vector<int> mismatches(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        auto out = (*session)->run(inputs[t]);
+        mismatches[t] += !out.is_ok() || values((*out)[0]) != expected[t];
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  for (int t = 0; t < kThreads; ++t) EXPECT_EQ(mismatches[t], 0) << "thread " << t;
 }
 
 // ResNet's pattern: the residual `a` is read first by the block's first conv, then summed into the

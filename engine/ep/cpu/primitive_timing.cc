@@ -8,11 +8,15 @@
 #include <vector>
 
 #include "common/aligned_buffer.h"
+#include "engine/ep/cpu/scratchpad.h"
 
 namespace edgeserve::cpu {
 
-double time_primitive(const dnnl::engine& engine, const dnnl::primitive& primitive, const ArgDescs& args,
+double time_primitive(const dnnl::engine& engine, const dnnl::primitive& primitive, const ArgDescs& given_args,
                       int repeats) {
+  ArgDescs args = given_args;
+  const dnnl::memory::desc scratchpad = scratchpad_md(primitive);
+  if (scratchpad.get_size() > 0) args.emplace_back(DNNL_ARG_SCRATCHPAD, scratchpad);
   std::unordered_map<int, dnnl::memory> bound;
   std::vector<std::shared_ptr<void>> buffers;  // ours, not oneDNN's: huge pages for big ones
   for (const auto& [arg, md] : args) {
@@ -37,7 +41,7 @@ double time_primitive(const dnnl::engine& engine, const dnnl::primitive& primiti
 double time_reorder(const dnnl::engine& engine, const dnnl::memory::desc& from, const dnnl::memory::desc& to,
                     int repeats) {
   if (from == to) return 0.0;
-  dnnl::reorder::primitive_desc pd(engine, from, engine, to);
+  dnnl::reorder::primitive_desc pd(engine, from, engine, to, user_scratchpad());
   return time_primitive(engine, dnnl::reorder(pd), {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}}, repeats);
 }
 

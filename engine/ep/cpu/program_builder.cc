@@ -8,6 +8,7 @@
 #include "common/arena_plan.h"
 #include "common/aligned_buffer.h"
 #include "common/strings.h"
+#include "engine/ep/cpu/scratchpad.h"
 
 namespace edgeserve::cpu {
 
@@ -58,7 +59,7 @@ memory::dims ProgramBuilder::dims_of(const Value* v) const {
 }
 
 void ProgramBuilder::reorder_step(int from, int to, const Node& node) {
-  dnnl::reorder::primitive_desc pd(engine_, slots_[from].md, engine_, slots_[to].md);
+  dnnl::reorder::primitive_desc pd(engine_, slots_[from].md, engine_, slots_[to].md, user_scratchpad());
   push_step(dnnl::reorder(pd), {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}}, node.name + "/reorder", "Reorder");
 }
 
@@ -169,6 +170,15 @@ void ProgramBuilder::add_step(dnnl::primitive primitive, std::vector<std::pair<i
 
 void ProgramBuilder::push_step(dnnl::primitive primitive, std::vector<std::pair<int, int>> args, std::string name,
                                std::string op_type) {
+  if (!has_user_scratchpad(primitive) && missing_scratchpad_.empty()) missing_scratchpad_ = name;
+  // Each step's scratchpad is arena storage live for that step only: the arena plan overlaps
+  // them with everything else, and every RunState has its own.
+  const memory::desc scratchpad = scratchpad_md(primitive);
+  if (scratchpad.get_size() > 0) {
+    Buffer b;
+    b.bytes = scratchpad.get_size();
+    args.emplace_back(DNNL_ARG_SCRATCHPAD, add_slot(scratchpad, add_buffer(b)));
+  }
   const char* kernel = nullptr;
   if (dnnl_primitive_desc_query(primitive.get_primitive_desc(), dnnl_query_impl_info_str, 0, &kernel) !=
       dnnl_success) {
@@ -179,6 +189,9 @@ void ProgramBuilder::push_step(dnnl::primitive primitive, std::vector<std::pair<
 }
 
 Result<std::unique_ptr<Program>> ProgramBuilder::finish() {
+  if (!missing_scratchpad_.empty()) {
+    return internal_error(str_cat("cpu subgraph: step ", missing_scratchpad_, " was built without user_scratchpad()"));
+  }
   std::vector<int> output_slots;
   std::vector<bool> buffer_taken(buffers_.size(), false);
   for (size_t k = 0; k < subgraph_.outputs.size(); ++k) {

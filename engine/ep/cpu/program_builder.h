@@ -92,6 +92,7 @@ class ProgramBuilder {
   std::unordered_map<const Value*, std::vector<int>> converted_;  // layout copies per value
   std::unordered_map<int, int> buffer_views_;                     // buffer -> number of slots
   std::unordered_map<const Node*, size_t> position_;              // node -> index in subgraph order
+  std::string missing_scratchpad_;  // the first step made in library scratchpad mode (a bug)
 };
 
 }  // namespace edgeserve::cpu

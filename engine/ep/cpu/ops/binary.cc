@@ -5,6 +5,7 @@
 
 #include "common/strings.h"
 #include "engine/ep/cpu/ops/op_table.h"
+#include "engine/ep/cpu/scratchpad.h"
 
 namespace edgeserve::cpu {
 
@@ -78,7 +79,8 @@ Status build_binary(const Node& node, ProgramBuilder& b) {
   const auto alg = binary_algorithm(node.op_type);
   dnnl::binary::primitive_desc pd;
   try {
-    pd = dnnl::binary::primitive_desc(dnnl::binary::desc(alg, b.md(src0), b.md(src1), b.md(src0)), b.engine());
+    pd = dnnl::binary::primitive_desc(dnnl::binary::desc(alg, b.md(src0), b.md(src1), b.md(src0)), user_scratchpad(),
+                                      b.engine());
   } catch (const dnnl::error&) {
     // No implementation for this layout mix: run it on plain layouts.
     EDGE_ASSIGN_OR_RETURN(src0, b.plain_slot(first, node));
@@ -87,7 +89,8 @@ Status build_binary(const Node& node, ProgramBuilder& b) {
       EDGE_ASSIGN_OR_RETURN(int plain1, b.plain_slot(second, node));
       src1 = b.view_slot(plain1, padded);
     }
-    pd = dnnl::binary::primitive_desc(dnnl::binary::desc(alg, b.md(src0), b.md(src1), b.md(src0)), b.engine());
+    pd = dnnl::binary::primitive_desc(dnnl::binary::desc(alg, b.md(src0), b.md(src1), b.md(src0)), user_scratchpad(),
+                                      b.engine());
   }
   int dst = src0;
   if (!b.can_overwrite(first, node)) {

@@ -1,6 +1,7 @@
 // Concat as a oneDNN concat primitive over the inputs' own layouts (oneDNN picks the output's).
 #include "common/strings.h"
 #include "engine/ep/cpu/ops/op_table.h"
+#include "engine/ep/cpu/scratchpad.h"
 #include "engine/ops/shape_util.h"
 
 namespace edgeserve::cpu {
@@ -47,7 +48,7 @@ Result<dnnl::concat::primitive_desc> concat_pd(const Node& node, ProgramBuilder&
       }
     }
   }
-  return dnnl::concat::primitive_desc(axis, mds, b.engine());
+  return dnnl::concat::primitive_desc(axis, mds, b.engine(), user_scratchpad());
 }
 
 // Plain inputs: one reorder per input into its region of the plain output (a strided view),
@@ -61,7 +62,7 @@ Status build_plain_concat(const Node& node, ProgramBuilder& b, const std::vector
   int64_t offset = 0;
   for (int s : slots) {
     const int view = b.strided_view(dst, b.md(s).dims(), memory::dims(strides.begin(), strides.end()), offset);
-    dnnl::reorder::primitive_desc pd(b.engine(), b.md(s), b.engine(), b.md(view));
+    dnnl::reorder::primitive_desc pd(b.engine(), b.md(s), b.engine(), b.md(view), user_scratchpad());
     b.add_step(dnnl::reorder(pd), {{DNNL_ARG_FROM, s}, {DNNL_ARG_TO, view}}, node);
     offset += b.md(s).dims()[axis] * strides[axis];
   }

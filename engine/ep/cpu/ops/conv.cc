@@ -9,6 +9,7 @@
 #include "engine/ep/cpu/ops/activation.h"
 #include "engine/ep/cpu/ops/op_table.h"
 #include "engine/ep/cpu/primitive_timing.h"
+#include "engine/ep/cpu/scratchpad.h"
 #include "engine/ops/conv_geometry.h"
 
 namespace edgeserve::cpu {
@@ -48,7 +49,7 @@ Result<dnnl::primitive_attr> conv_attr(const Node& node, bool has_sum) {
       append_post_ops(steps, ops);
     }
   }
-  dnnl::primitive_attr attr;
+  dnnl::primitive_attr attr = user_scratchpad();
   attr.set_post_ops(ops);
   return attr;
 }
@@ -141,7 +142,8 @@ std::optional<dnnl::binary::primitive_desc> multiply_pd(const dnnl::engine& engi
                                                         bool any_kernel = false) {
   dnnl::binary::primitive_desc pd;
   try {
-    pd = dnnl::binary::primitive_desc(dnnl::binary::desc(dnnl::algorithm::binary_mul, a, scale, dst), engine);
+    pd = dnnl::binary::primitive_desc(dnnl::binary::desc(dnnl::algorithm::binary_mul, a, scale, dst), user_scratchpad(),
+                                      engine);
   } catch (const dnnl::error&) {
     return std::nullopt;
   }
@@ -248,7 +250,7 @@ Result<int> sum_destination(const Node& node, ProgramBuilder& b, const memory::d
   }
   EDGE_ASSIGN_OR_RETURN(int dst, b.new_slot(dst_md, node));
   EDGE_ASSIGN_OR_RETURN(int from, b.slot_of(sum));
-  dnnl::reorder::primitive_desc pd(b.engine(), b.md(from), b.engine(), dst_md);
+  dnnl::reorder::primitive_desc pd(b.engine(), b.md(from), b.engine(), dst_md, user_scratchpad());
   b.add_step(dnnl::reorder(pd), {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, dst}}, node);
   return dst;
 }

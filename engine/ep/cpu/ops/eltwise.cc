@@ -5,6 +5,7 @@
 #include "common/strings.h"
 #include "engine/ep/cpu/ops/activation.h"
 #include "engine/ep/cpu/ops/op_table.h"
+#include "engine/ep/cpu/scratchpad.h"
 
 namespace edgeserve::cpu {
 
@@ -62,7 +63,7 @@ Status build_eltwise(const Node& node, ProgramBuilder& b) {
   int current = src;
   for (const EltwiseStep& s : steps) {
     dnnl::eltwise_forward::desc d(dnnl::prop_kind::forward_inference, s.algorithm, b.md(current), s.alpha, s.beta);
-    dnnl::eltwise_forward::primitive_desc pd(d, b.engine());
+    dnnl::eltwise_forward::primitive_desc pd(d, user_scratchpad(), b.engine());
     int dst = current;
     if (!(in_place || current != src)) {
       EDGE_ASSIGN_OR_RETURN(dst, b.new_slot(pd.dst_desc(), node));

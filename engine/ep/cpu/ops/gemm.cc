@@ -3,6 +3,7 @@
 #include "common/strings.h"
 #include "engine/ep/cpu/ops/activation.h"
 #include "engine/ep/cpu/ops/op_table.h"
+#include "engine/ep/cpu/scratchpad.h"
 
 namespace edgeserve::cpu {
 
@@ -35,7 +36,7 @@ bool claims_gemm(const Node& node) {
 }
 
 Result<dnnl::primitive_attr> gemm_attr(const Node& node) {
-  dnnl::primitive_attr attr;
+  dnnl::primitive_attr attr = user_scratchpad();
   if (node.domain != "edgeserve") return attr;
   EDGE_ASSIGN_OR_RETURN(std::string act, node.attr_string("activation", ""));
   EDGE_ASSIGN_OR_RETURN(std::vector<float> params, node.attr_floats("activation_params", std::vector<float>{}));

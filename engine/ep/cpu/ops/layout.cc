@@ -6,6 +6,7 @@
 
 #include "common/strings.h"
 #include "engine/ep/cpu/ops/op_table.h"
+#include "engine/ep/cpu/scratchpad.h"
 #include "engine/ops/shape_util.h"
 
 namespace edgeserve::cpu {
@@ -34,7 +35,7 @@ bool claims_slice(const Node& node) {
 
 Status copy_view_to_output(const Node& node, ProgramBuilder& b, int view) {
   EDGE_ASSIGN_OR_RETURN(int dst, b.new_slot(plain_md(b.md(view).dims()), node));
-  dnnl::reorder::primitive_desc pd(b.engine(), b.md(view), b.engine(), b.md(dst));
+  dnnl::reorder::primitive_desc pd(b.engine(), b.md(view), b.engine(), b.md(dst), user_scratchpad());
   b.add_step(dnnl::reorder(pd), {{DNNL_ARG_FROM, view}, {DNNL_ARG_TO, dst}}, node);
   b.define(node.outputs[0], dst);
   return Status::ok();

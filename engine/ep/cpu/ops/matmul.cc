@@ -5,6 +5,7 @@
 
 #include "common/strings.h"
 #include "engine/ep/cpu/ops/op_table.h"
+#include "engine/ep/cpu/scratchpad.h"
 
 namespace edgeserve::cpu {
 
@@ -52,7 +53,7 @@ Status build_matmul(const Node& node, ProgramBuilder& b) {
   const bool constant_b = node.inputs[1]->constant.has_value();
   const memory::desc w_md = constant_b ? memory::desc(w, memory::data_type::f32, Tag::any) : plain_md(w);
   dnnl::matmul::desc d(b.md(src), w_md, plain_md(out));
-  dnnl::matmul::primitive_desc pd(d, b.engine());
+  dnnl::matmul::primitive_desc pd(d, user_scratchpad(), b.engine());
   int weights = -1;
   if (constant_b) {
     EDGE_ASSIGN_OR_RETURN(weights, b.constant_slot(node.inputs[1], pd.weights_desc()));

@@ -4,6 +4,7 @@
 // last dimension.
 #include "common/strings.h"
 #include "engine/ep/cpu/ops/op_table.h"
+#include "engine/ep/cpu/scratchpad.h"
 
 namespace edgeserve::cpu {
 
@@ -45,7 +46,7 @@ Status build_batchnorm(const Node& node, ProgramBuilder& b) {
   const auto flags = dnnl::normalization_flags::use_global_stats | dnnl::normalization_flags::use_scale |
                      dnnl::normalization_flags::use_shift;
   dnnl::batch_normalization_forward::primitive_desc pd(
-      {dnnl::prop_kind::forward_inference, b.md(src), epsilon, flags}, b.engine());
+      {dnnl::prop_kind::forward_inference, b.md(src), epsilon, flags}, user_scratchpad(), b.engine());
   EDGE_ASSIGN_OR_RETURN(int scale, b.constant_slot(node.inputs[1], channel_md));
   EDGE_ASSIGN_OR_RETURN(int shift, b.constant_slot(node.inputs[2], channel_md));
   EDGE_ASSIGN_OR_RETURN(int mean, b.constant_slot(node.inputs[3], channel_md));
@@ -93,7 +94,7 @@ Status build_layernorm(const Node& node, ProgramBuilder& b) {
   auto flags = dnnl::normalization_flags::use_scale;
   if (has_bias) flags = flags | dnnl::normalization_flags::use_shift;
   dnnl::layer_normalization_forward::primitive_desc pd({dnnl::prop_kind::forward_inference, md2d, epsilon, flags},
-                                                       b.engine());
+                                                       user_scratchpad(), b.engine());
   const memory::desc vector_md({inner}, memory::data_type::f32, Tag::a);
   EDGE_ASSIGN_OR_RETURN(int scale, b.constant_slot(node.inputs[1], vector_md));
   std::vector<std::pair<int, int>> args = {{DNNL_ARG_SRC, src2d}, {DNNL_ARG_SCALE, scale}};

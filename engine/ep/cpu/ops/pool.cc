@@ -3,6 +3,7 @@
 
 #include "common/strings.h"
 #include "engine/ep/cpu/ops/op_table.h"
+#include "engine/ep/cpu/scratchpad.h"
 #include "engine/ops/conv_geometry.h"
 
 namespace edgeserve::cpu {
@@ -77,7 +78,7 @@ Status build_pool(const Node& node, ProgramBuilder& b) {
                                    memory::dims(g.kernel.begin(), g.kernel.end()), dilates,
                                    memory::dims(g.pad_begin.begin(), g.pad_begin.end()),
                                    memory::dims(g.pad_end.begin(), g.pad_end.end()));
-  dnnl::pooling_v2_forward::primitive_desc pd(d, b.engine());
+  dnnl::pooling_v2_forward::primitive_desc pd(d, user_scratchpad(), b.engine());
   EDGE_ASSIGN_OR_RETURN(int dst, b.new_slot(pd.dst_desc(), node));
   b.add_step(dnnl::pooling_v2_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}}, node);
   b.define(node.outputs[0], dst);

@@ -6,6 +6,7 @@
 
 #include "common/strings.h"
 #include "engine/ep/cpu/ops/op_table.h"
+#include "engine/ep/cpu/scratchpad.h"
 #include "engine/ops/shape_util.h"
 
 namespace edgeserve::cpu {
@@ -64,7 +65,7 @@ Status build_resize(const Node& node, ProgramBuilder& b) {
   }
   dnnl::resampling_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::resampling_nearest, factors,
                                    b.md(src), memory::desc(out, memory::data_type::f32, Tag::any));
-  dnnl::resampling_forward::primitive_desc pd(d, b.engine());
+  dnnl::resampling_forward::primitive_desc pd(d, user_scratchpad(), b.engine());
   EDGE_ASSIGN_OR_RETURN(int dst, b.new_slot(pd.dst_desc(), node));
   b.add_step(dnnl::resampling_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}}, node);
   b.define(node.outputs[0], dst);

@@ -1,5 +1,6 @@
 // Softmax and LogSoftmax as oneDNN primitives on the plain layout.
 #include "engine/ep/cpu/ops/op_table.h"
+#include "engine/ep/cpu/scratchpad.h"
 
 namespace edgeserve::cpu {
 
@@ -23,10 +24,10 @@ Status build_softmax(const Node& node, ProgramBuilder& b) {
   EDGE_ASSIGN_OR_RETURN(int dst, b.new_slot(b.md(src), node));
   const auto prop = dnnl::prop_kind::forward_inference;
   if (node.op_type == "Softmax") {
-    dnnl::softmax_forward::primitive_desc pd({prop, b.md(src), static_cast<int>(axis)}, b.engine());
+    dnnl::softmax_forward::primitive_desc pd({prop, b.md(src), static_cast<int>(axis)}, user_scratchpad(), b.engine());
     b.add_step(dnnl::softmax_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}}, node);
   } else {
-    dnnl::logsoftmax_forward::primitive_desc pd({prop, b.md(src), static_cast<int>(axis)}, b.engine());
+    dnnl::logsoftmax_forward::primitive_desc pd({prop, b.md(src), static_cast<int>(axis)}, user_scratchpad(), b.engine());
     b.add_step(dnnl::logsoftmax_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}}, node);
   }
   b.define(node.outputs[0], dst);
