@@ -3,7 +3,8 @@
 #   in-process `edgeserve bench` (batch 1) vs `edgeserve perf` against `edgeserve serve` over HTTP
 #   and gRPC (concurrency 1), alternating in rounds so machine drift hits all three alike; then
 #   the server's throughput at concurrency C (dynamic batching) vs the best offline batch
-#   throughput of `edgeserve bench` over batch sizes 1..8.
+#   throughput of `edgeserve bench` over batch sizes 1..8. A model with the same inputs and no
+#   compute (bench/floor_model.py) gives the transport floor of a request of that size.
 # Usage: bench/serve_overhead.sh MODEL [--rounds R] [--duration S] [--concurrency C] [--edgeserve BIN]
 set -euo pipefail
 model="$1"; shift
@@ -19,7 +20,9 @@ while [ $# -gt 0 ]; do
 done
 repo=$(mktemp -d); log="$repo/serve.log"
 trap 'kill $server 2>/dev/null || true; wait 2>/dev/null || true; rm -rf "$repo"' EXIT
-mkdir -p "$repo/m/1"; ln -s "$(realpath "$model")" "$repo/m/1/model.onnx"
+mkdir -p "$repo/m/1" "$repo/floor/1"; ln -s "$(realpath "$model")" "$repo/m/1/model.onnx"
+# The same inputs with next to no compute: what a request of this size costs in transport alone.
+/usr/bin/python3 "$(dirname "$0")/floor_model.py" "$model" "$repo/floor/1/model.onnx"
 : > "$log"
 "$bin" serve --model-repository "$repo" --http-port 0 --grpc-port 0 --metrics-port 0 > "$log" 2>&1 &
 server=$!
@@ -34,17 +37,20 @@ median() { /usr/bin/python3 -c "import statistics,sys; print(round(statistics.me
 # This machine's speed drifts by tens of percent over minutes: every figure is taken in rounds
 # that alternate in-process and served runs, and each ratio compares figures of the same round.
 echo "== latency, batch 1, concurrency 1 (p50 ms)"
-echo "round bench http grpc http-bench grpc-bench"
-dh=(); dg=(); rh=(); rg=()
+echo "round bench http grpc http-bench grpc-bench | floor: http grpc"
+dh=(); dg=(); rh=(); rg=(); fh=(); fg=()
 for r in $(seq "$rounds"); do
   b=$("$bin" bench "$model" --iterations "$iters" --json 2>/dev/null | p50)
   h=$("$bin" perf --url "$http" --model m --protocol http --concurrency 1 --duration "$duration" --warmup-s 1 --json-report | p50)
   g=$("$bin" perf --url "$grpc" --model m --protocol grpc --concurrency 1 --duration "$duration" --warmup-s 1 --json-report | p50)
   dh+=("$(/usr/bin/python3 -c "print(round($h - $b, 3))")"); dg+=("$(/usr/bin/python3 -c "print(round($g - $b, 3))")")
   rh+=("$(/usr/bin/python3 -c "print($h / $b)")"); rg+=("$(/usr/bin/python3 -c "print($g / $b)")")
-  echo "$r $b $h $g ${dh[-1]} ${dg[-1]}"
+  fh+=("$("$bin" perf --url "$http" --model floor --protocol http --concurrency 1 --duration 2 --warmup-s 1 --json-report | p50)")
+  fg+=("$("$bin" perf --url "$grpc" --model floor --protocol grpc --concurrency 1 --duration 2 --warmup-s 1 --json-report | p50)")
+  echo "$r $b $h $g ${dh[-1]} ${dg[-1]} | ${fh[-1]} ${fg[-1]}"
 done
 echo "median over rounds: http +$(median "${dh[@]}") ms ($(median "${rh[@]}")x), grpc +$(median "${dg[@]}") ms ($(median "${rg[@]}")x)"
+echo "transport floor (same request, no compute): http $(median "${fh[@]}") ms, grpc $(median "${fg[@]}") ms"
 echo "== throughput: server at concurrency $concurrency vs the best offline batch (inferences/s)"
 echo "round best_offline(batch) http grpc http/best grpc/best"
 qh=(); qg=()

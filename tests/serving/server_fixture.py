@@ -17,6 +17,26 @@ from onnx import TensorProto, helper
 LISTEN_RE = re.compile(r"^listening (\w+) (\S+):(\d+)$")
 
 
+FAILURES = []
+
+
+def check(cond, what):
+    """Records a failed check and goes on, so that one run reports every failure."""
+    if not cond:
+        FAILURES.append(what)
+        print("FAIL:", what)
+
+
+def finish(label, log=None):
+    """Exits 1 after the failures (and the server log's tail, when given), else says all passed."""
+    if FAILURES:
+        print(f"{len(FAILURES)} failure(s)")
+        if log is not None:
+            print("".join(log[-30:]))
+        sys.exit(1)
+    print(f"all {label} checks passed")
+
+
 class Server:
     def __init__(self, binary, repo, extra_args=(), ready_timeout_s=120):
         self.repo = repo

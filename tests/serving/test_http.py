@@ -5,7 +5,6 @@ import http.client
 import json
 import os
 import socket
-import struct
 import subprocess
 import sys
 import time
@@ -15,14 +14,8 @@ import numpy as np
 sys.path.insert(0, os.path.dirname(__file__))
 import server_fixture as fx  # noqa: E402
 from onnx import TensorProto  # noqa: E402
+from server_fixture import check  # noqa: E402
 
-FAILURES = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what)
 
 
 def request(addr, method, path, body=None, headers=None):
@@ -281,11 +274,7 @@ def main():
         check(request(s.http, "GET", "/v2/health/ready")[0] == 200, "still ready at the end")
         code = s.stop()
         check(code == 0, f"SIGTERM exits 0 (got {code})")
-    if FAILURES:
-        print(f"{len(FAILURES)} failure(s)")
-        print("".join(s.log[-30:]))
-        sys.exit(1)
-    print("all HTTP checks passed")
+    fx.finish("HTTP", s.log)
 
 
 if __name__ == "__main__":

@@ -8,17 +8,11 @@ import sys
 
 sys.path.insert(0, os.path.dirname(__file__))
 import server_fixture as fx  # noqa: E402
+from server_fixture import check  # noqa: E402
 
-FAILURES = []
 # Short runs at low load: the suite shares a small machine with the server under test.
 RUN_S = "2"
 WARMUP_S = "0.5"
-
-
-def check(cond, what):
-    if not cond:
-        FAILURES.append(what)
-        print("FAIL:", what)
 
 
 def perf(binary, *args, timeout_s=60):
@@ -88,11 +82,7 @@ def main():
         check(s.proc.poll() is None, "server still running after every test")
         code = s.stop()
         check(code == 0, f"SIGTERM exits 0 (got {code})")
-    if FAILURES:
-        print(f"{len(FAILURES)} failure(s)")
-        print("".join(s.log[-30:]))
-        sys.exit(1)
-    print("all perf checks passed")
+    fx.finish("perf", s.log)
 
 
 if __name__ == "__main__":
