@@ -2,8 +2,8 @@
 #include "serving/core/model_loader.h"
 
 #include <algorithm>
-#include <random>
 #include <optional>
+#include <random>
 #include <thread>
 
 #include "serving/repository/model_config_io.h"

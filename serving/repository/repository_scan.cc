@@ -116,36 +116,36 @@ ModelOnDisk scan_model_dir(const fs::path& dir, const std::string& name) {
   return model;
 }
 
-}  // namespace
-
-Result<std::vector<ModelOnDisk>> scan_repository(const std::filesystem::path& repo) {
+// The model folders of `repo` (hidden ones skipped), sorted by name.
+Result<std::vector<std::string>> model_folder_names(const std::filesystem::path& repo) {
   std::error_code ec;
   if (!fs::is_directory(repo, ec)) {
     return not_found("model repository " + repo.string() + " is not a readable folder" +
                      (ec ? " (" + ec.message() + ")" : ""));
   }
-  std::vector<ModelOnDisk> models;
-  for (fs::directory_iterator it(repo, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string name = it->path().filename().string();
-    std::error_code dir_ec;
-    if (is_hidden(name) || !it->is_directory(dir_ec)) continue;
-    models.push_back(scan_model_dir(it->path(), name));
-  }
-  if (ec) return invalid_argument("model repository " + repo.string() + " cannot be listed: " + ec.message());
-  std::sort(models.begin(), models.end(), [](const ModelOnDisk& a, const ModelOnDisk& b) { return a.name < b.name; });
-  return models;
-}
-
-std::vector<std::string> list_model_names(const std::filesystem::path& repo) {
   std::vector<std::string> names;
-  std::error_code ec;
   for (fs::directory_iterator it(repo, ec), end; !ec && it != end; it.increment(ec)) {
     const std::string name = it->path().filename().string();
     std::error_code dir_ec;
     if (!is_hidden(name) && it->is_directory(dir_ec)) names.push_back(name);
   }
+  if (ec) return invalid_argument("model repository " + repo.string() + " cannot be listed: " + ec.message());
   std::sort(names.begin(), names.end());
   return names;
+}
+
+}  // namespace
+
+Result<std::vector<ModelOnDisk>> scan_repository(const std::filesystem::path& repo) {
+  EDGE_ASSIGN_OR_RETURN(const std::vector<std::string> names, model_folder_names(repo));
+  std::vector<ModelOnDisk> models;
+  for (const std::string& name : names) models.push_back(scan_model_dir(repo / name, name));
+  return models;
+}
+
+std::vector<std::string> list_model_names(const std::filesystem::path& repo) {
+  Result<std::vector<std::string>> names = model_folder_names(repo);
+  return names.is_ok() ? std::move(names).value() : std::vector<std::string>{};
 }
 
 Result<ModelOnDisk> scan_model(const std::filesystem::path& repo, const std::string& name) {
