@@ -12,6 +12,9 @@ PACKAGES=(
   libboost-dev libgrpc++-dev protobuf-compiler-grpc libsimdjson-dev curl
   python3-grpcio python3-protobuf
   python3-numpy python3-onnx python3-torch python3-torchvision
+  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev ffmpeg
+  libopencv-core-dev libopencv-imgproc-dev libopencv-objdetect-dev libopencv-imgcodecs-dev opencv-doc
+  libsqlite3-dev libyaml-cpp-dev libmosquitto-dev mosquitto python3-paho-mqtt
 )
 
 SUDO=""
