@@ -75,7 +75,7 @@ Status parse_engine_options(const Args& args, BenchOptions& o) {
 ArgSpec bench_arg_spec() {
   return {{"--batch", "--threads", "--streams", "--iterations", "--duration", "--warmup", "--idle-s", "--provider", "--level",
            "--shape", "--conv-algorithm", "--layout"},
-          {"--profile", "--json", "--help"}};
+          {"--profile", "--json", "--free-batch", "--help"}};
 }
 
 Result<BenchOptions> parse_bench_options(const Args& args, int available_cores) {
@@ -93,6 +93,7 @@ Result<BenchOptions> parse_bench_options(const Args& args, int available_cores) 
   o.session_threads = std::max(1, o.threads / o.streams);
   EDGE_RETURN_IF_ERROR(parse_run_counts(args, o));
   EDGE_RETURN_IF_ERROR(parse_engine_options(args, o));
+  o.free_batch = args.has("--free-batch");
   o.profile = args.has("--profile");
   o.json = args.has("--json");
   return o;

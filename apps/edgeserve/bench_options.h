@@ -41,6 +41,7 @@ struct BenchOptions {
   ConvAlgorithm conv_algorithm = SessionOptions{}.conv_algorithm;
   ActivationLayout layout = SessionOptions{}.layout;
   std::vector<ShapeOverride> shapes;
+  bool free_batch = false;  // SessionOptions::free_batch: --batch N on a model exported at batch 1
   bool profile = false;
   bool json = false;
 

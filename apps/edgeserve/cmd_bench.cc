@@ -53,6 +53,7 @@ SessionOptions session_options(const BenchOptions& o) {
   so.optimization_level = o.level;
   so.conv_algorithm = o.conv_algorithm;
   so.layout = o.layout;
+  so.free_batch = o.free_batch;
   return so;
 }
 

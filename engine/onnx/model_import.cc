@@ -7,6 +7,7 @@
 
 #include "common/aligned_buffer.h"
 #include "common/strings.h"
+#include "engine/onnx/batch_rewrite.h"
 #include "engine/onnx/tensor_proto.h"
 #include "onnx/defs/schema.h"
 #include "onnx/onnx_pb.h"
@@ -202,7 +203,7 @@ void infer_shapes(onnx::ModelProto& mp) {
 
 }  // namespace
 
-Result<Model> import_model_bytes(std::string_view bytes, const std::string& model_dir) {
+Result<Model> import_model_bytes(std::string_view bytes, const std::string& model_dir, const ImportOptions& options) {
   onnx::ModelProto mp;
   if (bytes.empty()) return invalid_argument("the model is empty (0 bytes)");
   if (bytes.size() > static_cast<size_t>(kMaxModelFileBytes) ||
@@ -218,6 +219,10 @@ Result<Model> import_model_bytes(std::string_view bytes, const std::string& mode
   ctx.policy.model_dir = model_dir;
   EDGE_RETURN_IF_ERROR(read_opsets(mp, ctx.opsets));
   infer_shapes(mp);
+  if (options.free_batch) {
+    EDGE_RETURN_IF_ERROR(free_batch_dimension(mp));
+    infer_shapes(mp);
+  }
   Model model;
   model.ir_version = mp.ir_version();
   model.producer_name = mp.producer_name();
@@ -226,7 +231,7 @@ Result<Model> import_model_bytes(std::string_view bytes, const std::string& mode
   return model;
 }
 
-Result<Model> import_model_file(const std::string& path) {
+Result<Model> import_model_file(const std::string& path, const ImportOptions& options) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) return not_found(str_cat(path, ": no such model file"));
@@ -246,7 +251,7 @@ Result<Model> import_model_file(const std::string& path) {
     return invalid_argument(str_cat(path, ": read failed"));
   }
   const std::string dir = fs::path(path).parent_path().string();
-  auto model = import_model_bytes(std::string_view(bytes, size), dir.empty() ? "." : dir);
+  auto model = import_model_bytes(std::string_view(bytes, size), dir.empty() ? "." : dir, options);
   if (!model.is_ok()) return model.status().with_context(path);
   model->path = path;
   return model;

@@ -133,7 +133,7 @@ static Result<std::unique_ptr<Session::Impl>> build_impl(Result<Model> model, co
 }
 
 Result<std::unique_ptr<Session>> Session::load(const std::string& path, const SessionOptions& options) {
-  auto impl = build_impl(import_model_file(path), options);
+  auto impl = build_impl(import_model_file(path, ImportOptions{options.free_batch}), options);
   if (!impl.is_ok()) {
     const std::string& msg = impl.status().message();
     if (msg.rfind(path, 0) == 0) return impl.status();  // already names the file
@@ -143,7 +143,7 @@ Result<std::unique_ptr<Session>> Session::load(const std::string& path, const Se
 }
 
 Result<std::unique_ptr<Session>> Session::load_from_bytes(std::string_view bytes, const SessionOptions& options) {
-  EDGE_ASSIGN_OR_RETURN(auto impl, build_impl(import_model_bytes(bytes), options));
+  EDGE_ASSIGN_OR_RETURN(auto impl, build_impl(import_model_bytes(bytes, "", ImportOptions{options.free_batch}), options));
   return std::unique_ptr<Session>(new Session(std::move(impl)));
 }
 

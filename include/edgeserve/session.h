@@ -42,6 +42,10 @@ struct SessionOptions {
   ConvAlgorithm conv_algorithm = ConvAlgorithm::kMeasure;
   // cpu provider: the activation layout of convolutions (see cpu_options.h).
   ActivationLayout layout = ActivationLayout::kMeasure;
+  // Make a model exported with a fixed batch of 1 accept any batch: dim 0 of its inputs and
+  // outputs becomes symbolic "batch", and constant Reshape shapes that hard-code it follow
+  // (engine/onnx/batch_rewrite.h). Loading fails when no input has a fixed batch of 1.
+  bool free_batch = false;
 };
 
 // Parses "measure", "direct" or "winograd"; returns false for an unknown name.
