@@ -30,6 +30,9 @@ commands:
   perf --url HOST:PORT --model M [--protocol http|grpc] [--concurrency C | --rate R] [--duration S]
        [--warmup-s W] [--batch N] [--shape NAME=DIMS] [--binary|--json] [--json-report] ...
         load a KServe v2 server (edgeserve, Triton, OVMS): throughput, latency percentiles, errors
+  count [CONFIG.yaml] [--source [ID=]URI ...] [--model M --family yolox|yolov5|yolov8] [--zones FILE]
+        [--mqtt URI] [--http-port N] ...
+        people counting on video: detect, track, count per zone and line, events over MQTT
 
 run 'edgeserve <command> --help' for a command's options.
 )";
@@ -49,6 +52,7 @@ int main(int argc, char** argv) {
   if (cmd == "optimize") return edgeserve::cli::cmd_optimize(argc, argv);
   if (cmd == "serve") return edgeserve::cli::cmd_serve(argc, argv);
   if (cmd == "perf") return edgeserve::cli::cmd_perf(argc, argv);
+  if (cmd == "count") return edgeserve::cli::cmd_count(argc, argv);
   std::fprintf(stderr, "edgeserve: unknown command '%s'\n%s", cmd.c_str(), kUsage);
   return 2;
 }

@@ -1,0 +1,17 @@
+#include "vision/pipeline/detector_factory.h"
+
+#include "vision/detect/hog_detector.h"
+#include "vision/detect/yolo_detector.h"
+
+namespace edgeserve::vision {
+
+Result<std::unique_ptr<Detector>> make_detector(const DetectorConfig& config) {
+  switch (config.kind) {
+    case DetectorKind::kHog: return make_hog_detector(config.hog);
+    case DetectorKind::kEngine: return make_yolo_detector(config.yolo);
+    case DetectorKind::kKServe: return unimplemented("detector.kind kserve is not built yet");
+  }
+  return internal_error("unknown detector kind");
+}
+
+}  // namespace edgeserve::vision

@@ -1,0 +1,14 @@
+// Builds the detector a configuration names: OpenCV HOG (built in), a YOLO model run by the
+// engine in-process, or a KServe v2 endpoint.
+#pragma once
+
+#include <memory>
+
+#include "vision/detect/detector.h"
+#include "vision/pipeline/count_config.h"
+
+namespace edgeserve::vision {
+
+Result<std::unique_ptr<Detector>> make_detector(const DetectorConfig& config);
+
+}  // namespace edgeserve::vision
