@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
-# Quick start: installs dependencies, builds, and runs edgeserve on a built-in default — a
-# SqueezeNet 1.1 with seeded weights that the project exports itself (no download). Shows the
-# model (`edgeserve info`), runs it (`edgeserve run`, cpu provider), checks the result against
-# PyTorch (`edgeserve conformance`) and measures it (`edgeserve bench`, cpu vs reference).
+# Quick start: installs dependencies, builds, and runs edgeserve on built-in defaults (nothing to
+# download):
+#  1. `edgeserve count` counts people per zone and line in OpenCV's pedestrian video (Debian's
+#     opencv-doc) with the built-in HOG people detector (examples/count/vtest.yaml);
+#  2. the engine on a SqueezeNet 1.1 with seeded weights that the project exports itself: shows the
+#     model (`edgeserve info`), runs it (`edgeserve run`, cpu provider), checks the result against
+#     PyTorch (`edgeserve conformance`) and measures it (`edgeserve bench`, cpu vs reference).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh release
+echo; echo "== edgeserve count examples/count/vtest.yaml (people per zone and line; about a minute)"
+build/edgeserve count examples/count/vtest.yaml
+echo "(events: build/vtest-events.jsonl; docs/counting.md for MQTT, the HTTP API and YOLO models)"
 demo=build/demo
 /usr/bin/python3 tests/fixtures/gen_torchvision.py "$demo" squeezenet1_1
 model="$demo/squeezenet1_1/model.onnx"
