@@ -22,6 +22,7 @@ using namespace edgeserve::vision;
 
 constexpr const char* kHelp =
     "usage: edgeserve count [CONFIG.yaml] [--source [ID=]URI ...] [--model MODEL.onnx --family yolox|yolov5|yolov8]\n"
+    "                       [--infer-url http://HOST:PORT --infer-model NAME]\n"
     "                       [--zones FILE] [--mqtt mqtt://[user[:pass]@]host[:port]] [--topic-prefix P]\n"
     "                       [--outbox FILE] [--events-file FILE] [--http-port N] [--loop] [--realtime]\n"
     "                       [--max-fps F] [--max-batch N] [--threads N] [--duration SEC] [--json FILE]\n"
@@ -32,7 +33,7 @@ constexpr const char* kHelp =
     "the counts. See docs/counting.md for the config file and topics.\n";
 
 ArgSpec count_arg_spec() {
-  return {{"--source", "--model", "--family", "--zones", "--mqtt", "--topic-prefix", "--outbox", "--events-file",
+  return {{"--source", "--model", "--family", "--infer-url", "--infer-model", "--zones", "--mqtt", "--topic-prefix", "--outbox", "--events-file",
            "--http-port", "--max-fps", "--max-batch", "--threads", "--duration", "--json", "--report-interval"},
           {"--loop", "--realtime", "--help"}};
 }
@@ -69,6 +70,11 @@ Status apply_detector_flags(const Args& args, CountConfig& c) {
   if (args.has("--model")) {
     d.kind = DetectorKind::kEngine;
     d.yolo.model_path = args.get("--model");
+  }
+  if (args.has("--infer-url")) {
+    d.kind = DetectorKind::kKServe;
+    d.infer_url = args.get("--infer-url");
+    d.infer_model = args.get("--infer-model", d.infer_model);
   }
   if (args.has("--family") && !parse_yolo_family(args.get("--family"), &d.yolo.family)) {
     return invalid_argument("--family expects yolox, yolov5 or yolov8, got '" + args.get("--family") + "'");
