@@ -135,8 +135,11 @@ double CountPipeline::frame_timestamp(Camera& cam, const Frame& f) {
 
 void CountPipeline::process_batch(std::vector<std::pair<size_t, Frame>>& batch) {
   std::vector<const Frame*> frames;
-  for (const auto& [index, frame] : batch) frames.push_back(&frame);
   const auto t0 = Clock::now();
+  for (const auto& [index, frame] : batch) {
+    frames.push_back(&frame);
+    queue_wait_ms_.add(ms_between(frame.captured, t0));
+  }
   auto detections = detector_->detect(frames);
   const auto t1 = Clock::now();
   detect_ms_.add(ms_between(t0, t1));
@@ -237,6 +240,7 @@ CountPipeline::Report CountPipeline::report() const {
     std::lock_guard lock(error_mu_);
     r.last_detector_error = last_detector_error_;
   }
+  r.queue_wait = queue_wait_ms_.summary();
   r.detect = detect_ms_.summary();
   r.frame_to_result = frame_to_result_ms_.summary();
   r.frame_to_event = frame_to_event_ms_.summary();

@@ -66,6 +66,7 @@ class CountPipeline {
     int64_t batches = 0;
     int64_t detector_errors = 0;
     std::string last_detector_error;
+    LatencyStats::Summary queue_wait;       // decoded -> taken into a detector batch
     LatencyStats::Summary detect;           // one detector call
     LatencyStats::Summary frame_to_result;  // decoded -> tracked and counted
     LatencyStats::Summary frame_to_event;   // decoded -> its events in the outbox
@@ -110,7 +111,7 @@ class CountPipeline {
   std::atomic<int64_t> detector_errors_{0};
   mutable std::mutex error_mu_;
   std::string last_detector_error_;
-  LatencyStats detect_ms_, frame_to_result_ms_, frame_to_event_ms_;
+  LatencyStats queue_wait_ms_, detect_ms_, frame_to_result_ms_, frame_to_event_ms_;
 };
 
 }  // namespace edgeserve::vision

@@ -33,6 +33,7 @@ void write_performance(JsonWriter& w, const CountPipeline::Report& r) {
   w.key("frames_per_second").number(r.elapsed_s > 0 ? r.frames_processed / r.elapsed_s : 0.0);
   w.key("mean_batch").number(r.batches ? double(r.frames_processed) / r.batches : 0.0);
   w.key("detector_errors").integer(r.detector_errors);
+  write_latency(w, "queue_wait", r.queue_wait);
   write_latency(w, "detect", r.detect);
   write_latency(w, "frame_to_result", r.frame_to_result);
   write_latency(w, "frame_to_event", r.frame_to_event);
@@ -158,7 +159,8 @@ std::string metrics_text(const CountPipeline::Report& r) {
   source_metrics(p, r);
   count_metrics(p, r);
   p.help("edgeserve_count_stage_latency_ms", "summary",
-         "Per stage: detect = one detector call; result = frame decoded to counted; event = frame decoded to its events stored.");
+         "Per stage: queue = frame decoded to taken into a batch; detect = one detector call; result = frame decoded to counted; event = frame decoded to its events stored.");
+  latency_metric(p, "queue", r.queue_wait);
   latency_metric(p, "detect", r.detect);
   latency_metric(p, "result", r.frame_to_result);
   latency_metric(p, "event", r.frame_to_event);
