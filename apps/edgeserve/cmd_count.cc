@@ -224,7 +224,7 @@ int cmd_count(int argc, char** argv) {
   auto config = build_config(*args);
   if (!config.is_ok()) return fail(config.status());
   const sigset_t signals = block_stop_signals();  // before any thread starts, so all inherit it
-  auto detector = make_detector(config->detector);
+  auto detector = make_detector(config->detector, static_cast<int>(config->cameras.size()));
   if (!detector.is_ok()) return fail(detector.status());
   std::fprintf(stderr, "count: detector %s\n", (*detector)->describe().c_str());
   auto pipeline = CountPipeline::create(*config, std::move(detector).value());

@@ -1,14 +1,18 @@
 #include "vision/pipeline/detector_factory.h"
 
+#include <algorithm>
+
 #include "vision/detect/hog_detector.h"
 #include "vision/detect/yolo_detector.h"
 
 namespace edgeserve::vision {
 
-Result<std::unique_ptr<Detector>> make_detector(const DetectorConfig& config) {
+Result<std::unique_ptr<Detector>> make_detector(const DetectorConfig& config, int sources) {
+  YoloDetectorOptions yolo = config.yolo;
+  yolo.max_batch = std::max(1, std::min(yolo.max_batch, sources));
   switch (config.kind) {
     case DetectorKind::kHog: return make_hog_detector(config.hog);
-    case DetectorKind::kEngine: return make_yolo_detector(config.yolo);
+    case DetectorKind::kEngine: return make_yolo_detector(yolo);
     case DetectorKind::kKServe: return unimplemented("detector.kind kserve is not built yet");
   }
   return internal_error("unknown detector kind");

@@ -9,6 +9,8 @@
 
 namespace edgeserve::vision {
 
-Result<std::unique_ptr<Detector>> make_detector(const DetectorConfig& config);
+// `sources` caps the batch: the pipeline never batches more than one frame per source, and each
+// batch size the engine may see is compiled and warmed up at load.
+Result<std::unique_ptr<Detector>> make_detector(const DetectorConfig& config, int sources);
 
 }  // namespace edgeserve::vision
