@@ -42,7 +42,7 @@ for r in $(seq 1 "$ROUNDS"); do
   ratios+=("$ratio")
   printf "round %d: count %.1f frames/s (mean batch %.2f), bench %.1f items/s, ratio %s\n" "$r" "$count_fps" "$batch" "$bench_fps" "$ratio"
 done
-/usr/bin/python3 -c "import statistics,sys; print('median ratio count/bench:', statistics.median(map(float, sys.argv[1:])))" "${ratios[@]}"
+[ "${#ratios[@]}" -gt 0 ] && /usr/bin/python3 -c "import statistics,sys; print('median ratio count/bench:', statistics.median(map(float, sys.argv[1:])))" "${ratios[@]}"
 
 echo; echo "== real time: N sources at 10 fps each for ${REALTIME_S} s"
 for n in $REALTIME; do
