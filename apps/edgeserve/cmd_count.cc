@@ -8,6 +8,7 @@
 
 #include "apps/edgeserve/args.h"
 #include "apps/edgeserve/commands.h"
+#include "apps/edgeserve/stop_signals.h"
 #include "common/strings.h"
 #include "vision/pipeline/count_config.h"
 #include "vision/pipeline/count_http.h"
@@ -169,15 +170,6 @@ class ZonesWatcher {
   CountPipeline* pipeline_;
   std::filesystem::file_time_type last_;
 };
-
-sigset_t block_stop_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
-}
 
 bool stop_signal_pending(const sigset_t& set) {
   timespec zero{0, 0};

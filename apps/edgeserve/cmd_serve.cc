@@ -6,6 +6,7 @@
 
 #include "apps/edgeserve/args.h"
 #include "apps/edgeserve/commands.h"
+#include "apps/edgeserve/stop_signals.h"
 #include "serving/core/inference_server.h"
 #include "serving/grpc/grpc_server.h"
 #include "serving/http/http_routes.h"
@@ -83,17 +84,6 @@ Result<ServeConfig> parse_serve_args(const Args& args) {
   EDGE_RETURN_IF_ERROR(int_option(args, "--shutdown-timeout-secs", 30, 0, 3600, &v));
   c.shutdown_timeout_s = static_cast<int>(v);
   return c;
-}
-
-// Blocks SIGTERM/SIGINT in this thread and every thread started after it, so that only the
-// sigwait() in serve_until_signal() sees them.
-sigset_t block_stop_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-  return set;
 }
 
 }  // namespace

@@ -189,16 +189,24 @@ TEST(KServeDetectorErrors, BadUrlsAndOptions) {
 // model whose input is not an image. Idle connections are closed after 1 s (reconnect test).
 class KServeDetectorServed : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
+  // Finds the test data and the binary and makes a repository in `folder` holding yolox-nano as
+  // exported, named "yolox"; returns the binary, or "" with skip_ set when something is absent.
+  static std::string make_repository(const std::string& folder) {
     png_ = testing::shared_path("models/testdata/vtest_frame200.png");
     model_ = testing::shared_path("models/yolox-nano/yolox_nano.onnx");
     const std::string binary = testing::edgeserve_binary();
     if (png_.empty() || model_.empty()) skip_ = "../shared models absent";
     if (binary.empty()) skip_ = "the edgeserve binary is absent (set EDGE_SERVE_BINARY)";
-    if (!skip_.empty()) return;
-    repo_ = fs::temp_directory_path() / ("edge_kserve_test_" + std::to_string(getpid()));
+    if (!skip_.empty()) return "";
+    repo_ = fs::temp_directory_path() / (folder + "_" + std::to_string(getpid()));
     fs::create_directories(repo_ / "yolox" / "1");
     fs::create_symlink(fs::absolute(model_), repo_ / "yolox" / "1" / "model.onnx");
+    return binary;
+  }
+
+  static void SetUpTestSuite() {
+    const std::string binary = make_repository("edge_kserve_test");
+    if (binary.empty()) return;
     testing::write_file(repo_ / "notimage" / "1" / "model.onnx", testing::identity_model({1, 4}));
     server_ = new testing::ServeProcess();
     start_error_ = server_->start(binary, repo_.string(), (repo_ / "serve.log").string(),
@@ -308,21 +316,13 @@ TEST_F(KServeDetectorServed, AModelThatIsNotAnImageDetectorIsRefused) {
       << wrong_size.status().message();
 }
 
-
 // yolox-nano rewritten to batch (dim 0 symbolic) and served with max_batch_size 4, beside the
 // model as exported: requests then carry up to 4 frames. Needs Python's onnx for the rewrite.
 class KServeDetectorBatched : public KServeDetectorServed {
  protected:
   static void SetUpTestSuite() {
-    png_ = testing::shared_path("models/testdata/vtest_frame200.png");
-    model_ = testing::shared_path("models/yolox-nano/yolox_nano.onnx");
-    const std::string binary = testing::edgeserve_binary();
-    if (png_.empty() || model_.empty()) skip_ = "../shared models absent";
-    if (binary.empty()) skip_ = "the edgeserve binary is absent (set EDGE_SERVE_BINARY)";
-    if (!skip_.empty()) return;
-    repo_ = fs::temp_directory_path() / ("edge_kserve_batched_test_" + std::to_string(getpid()));
-    fs::create_directories(repo_ / "yolox" / "1");
-    fs::create_symlink(fs::absolute(model_), repo_ / "yolox" / "1" / "model.onnx");
+    const std::string binary = make_repository("edge_kserve_batched_test");
+    if (binary.empty()) return;
     if (!testing::write_free_batch_copy(model_, repo_ / "yolox_batch" / "1" / "model.onnx", repo_)) {
       skip_ = "Python's onnx package is absent: no batchable copy of yolox-nano";
       return;

@@ -24,7 +24,6 @@ import collections
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -33,17 +32,14 @@ import time
 
 import paho.mqtt.client as mqtt
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from mqtt_broker import Broker  # noqa: E402  (tests/vision/mqtt_broker.py)
+
 PREFIX = "edgetest"
 
 
 def log(line):
     print(f"[{time.strftime('%H:%M:%S')}] {line}", flush=True)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_until(predicate, timeout_s, what):
@@ -53,43 +49,6 @@ def wait_until(predicate, timeout_s, what):
             return
         time.sleep(0.05)
     raise AssertionError(f"timed out after {timeout_s} s waiting for {what}")
-
-
-class Broker:
-    def __init__(self, binary, workdir):
-        self.binary = binary
-        self.port = free_port()
-        self.conf = os.path.join(workdir, "mosquitto.conf")
-        self.log = os.path.join(workdir, "broker.log")
-        with open(self.conf, "w") as f:
-            f.write(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
-                    f"persistence true\npersistence_location {workdir}/\n"
-                    # Unbounded queue for the offline subscriber: a backlog replayed after the
-                    # outage must not be cut by the broker's default of 1000.
-                    "max_queued_messages 0\nqueue_qos0_messages true\n"
-                    f"log_dest file {self.log}\n"
-                    # As root, mosquitto would switch to user "mosquitto", which cannot write the
-                    # persistence file or the log into this private folder.
-                    + ("user root\n" if os.geteuid() == 0 else ""))
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen([self.binary, "-c", self.conf],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-        def accepting():
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return True
-            except OSError:
-                return False
-        wait_until(accepting, 10, f"mosquitto on port {self.port}")
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=10)
-        self.process = None
 
 
 class Subscriber:

@@ -17,6 +17,27 @@ YOLOX = os.path.join(SHARED, "models/yolox-nano/yolox_nano.onnx")
 
 FAILURES = []
 
+# vtest.avi's walkway: a zone on the busy left part and a line across it at the lamp post, so
+# that a clip produces entries, exits, occupancy changes and crossings.
+SCENE = """
+  zones:
+    - name: west_walk
+      polygon: [[0, 150], [400, 150], [400, 320], [0, 290]]
+  lines:
+    - name: lamp_post
+      from: [430, 400]
+      to: [430, 140]
+      band: 10
+"""
+
+
+def zones_file(path, *source_ids):
+    """Writes a zones file giving each source SCENE."""
+    with open(path, "w") as f:
+        for source_id in source_ids:
+            f.write(f"{source_id}:{SCENE}")
+    return path
+
 
 def check(cond, what):
     if not cond:

@@ -10,21 +10,10 @@ import sys
 import tempfile
 import time
 
-from count_fixture import (Counter, check, detector_args, finish, http, make_clip, source_counts)
+from count_fixture import (Counter, check, detector_args, finish, http, make_clip, source_counts, zones_file)
 
 BIN = sys.argv[1]
 
-ZONES = """
-clip:
-  zones:
-    - name: west_walk
-      polygon: [[0, 150], [400, 150], [400, 320], [0, 290]]
-  lines:
-    - name: lamp_post
-      from: [430, 400]
-      to: [430, 140]
-      band: 10
-"""
 
 
 def run(args, timeout=300):
@@ -53,9 +42,7 @@ def test_config_errors(tmp, clip):
     rc, _, err = run([os.path.join(tmp, "absent.yaml")])
     check(rc == 1 and "absent.yaml" in err, f"missing config: {rc} {err!r}")
 
-    zones = os.path.join(tmp, "zones_other.yaml")
-    with open(zones, "w") as f:
-        f.write(ZONES.replace("clip:", "elsewhere:"))
+    zones = zones_file(os.path.join(tmp, "zones_other.yaml"), "elsewhere")
     rc, _, err = run(["--source", f"clip={clip}", "--zones", zones])
     check(rc == 1 and "'elsewhere' is not configured" in err, f"zones of an unknown source: {rc} {err!r}")
 
@@ -123,9 +110,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         clip = os.path.join(tmp, "clip.avi")
         make_clip(clip, 20)
-        zones = os.path.join(tmp, "zones.yaml")
-        with open(zones, "w") as f:
-            f.write(ZONES)
+        zones = zones_file(os.path.join(tmp, "zones.yaml"), "clip")
         test_config_errors(tmp, clip)
         test_file_to_the_end(tmp, clip, zones)
         test_http_api(tmp, clip, zones)

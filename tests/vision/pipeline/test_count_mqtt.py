@@ -23,7 +23,6 @@ import os
 import re
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -31,25 +30,16 @@ import tempfile
 import threading
 import time
 
-from count_fixture import Counter, check, detector_args, finish, free_port, http, make_clip, source_counts
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from mqtt_broker import Broker  # noqa: E402  (tests/vision/mqtt_broker.py)
+from count_fixture import (Counter, check, detector_args, finish, http, make_clip, source_counts,
+                           zones_file)
 
 MOSQUITTO = "/usr/sbin/mosquitto"
 PREFIX = "t"
 SOURCES = ["a", "b"]
 OUTAGE_S = 30
 
-# vtest.avi's walkway: a zone on the busy left part and a line across it, so that both sources
-# produce entries, exits, occupancy changes and crossings all through the clip.
-SCENE = """
-  zones:
-    - name: west_walk
-      polygon: [[0, 150], [400, 150], [400, 320], [0, 290]]
-  lines:
-    - name: lamp_post
-      from: [430, 400]
-      to: [430, 140]
-      band: 10
-"""
 
 try:
     import paho.mqtt.client as mqtt
@@ -70,44 +60,6 @@ def wait_until(predicate, timeout_s, interval_s=0.1):
             return True
         time.sleep(interval_s)
     return predicate()
-
-
-class Broker:
-    """Mosquitto on a fixed free port, persistence on (so a persistent subscriber session and its
-    queue survive a SIGTERM and restart)."""
-
-    def __init__(self, workdir):
-        self.port = free_port()
-        self.conf = os.path.join(workdir, "mosquitto.conf")
-        self.log = os.path.join(workdir, "broker.log")
-        with open(self.conf, "w") as f:
-            f.write(f"listener {self.port} 127.0.0.1\nallow_anonymous true\n"
-                    f"persistence true\npersistence_location {workdir}/\n"
-                    "max_queued_messages 0\nqueue_qos0_messages true\n"
-                    f"log_dest file {self.log}\n"
-                    # As root mosquitto would switch to user "mosquitto", which cannot write the
-                    # persistence file or the log into this private folder.
-                    + ("user root\n" if os.geteuid() == 0 else ""))
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen([MOSQUITTO, "-c", self.conf],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-        def accepting():
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return True
-            except OSError:
-                return False
-        if not wait_until(accepting, 10):
-            raise RuntimeError(f"mosquitto did not listen on {self.port}; see {self.log}")
-
-    def stop(self):
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            self.process.wait(timeout=10)
-        self.process = None
 
 
 class Subscriber:
@@ -312,7 +264,7 @@ def run_through_outage(workdir, clips, zones, broker, subscriber):
 
 
 def scenario_outage(workdir, clips, zones):
-    broker = Broker(workdir)
+    broker = Broker(MOSQUITTO, workdir)
     broker.start()
     subscriber = Subscriber(broker.port, "count-e2e-outage")
     try:
@@ -376,7 +328,7 @@ def kill_with_broker_down(workdir, clips, zones, broker):
 
 
 def scenario_kill9(workdir, clips, short_clips, zones):
-    broker = Broker(workdir)  # not started yet
+    broker = Broker(MOSQUITTO, workdir)  # not started yet
     first, pending, rows = kill_with_broker_down(workdir, clips, zones, broker)
     broker.start()
     subscriber = Subscriber(broker.port, "count-e2e-kill9")
@@ -429,9 +381,7 @@ def main():
         short = os.path.join(tmp, "clip8.avi")
         make_clip(clip, 60)
         make_clip(short, 8)
-        zones = os.path.join(tmp, "zones.yaml")
-        with open(zones, "w") as f:
-            f.write("".join(f"{s}:{SCENE}" for s in SOURCES))
+        zones = zones_file(os.path.join(tmp, "zones.yaml"), *SOURCES)
         started = time.monotonic()
         outage_dir = os.path.join(tmp, "outage")
         kill_dir = os.path.join(tmp, "kill9")

@@ -10,20 +10,9 @@ import sys
 import tempfile
 import time
 
-from count_fixture import (Counter, check, detector_args, finish, free_port, make_clip, source_counts)
+from count_fixture import (Counter, check, detector_args, finish, free_port, make_clip, source_counts, zones_file)
 
 BIN = sys.argv[1]
-ZONES = """
-cam:
-  zones:
-    - name: west_walk
-      polygon: [[0, 150], [400, 150], [400, 320], [0, 290]]
-  lines:
-    - name: lamp_post
-      from: [430, 400]
-      to: [430, 140]
-      band: 10
-"""
 
 
 def sender(clip, port):
@@ -61,9 +50,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         clip = os.path.join(tmp, "clip.ts")
         make_clip(clip, 20, mpegts=True)
-        zones = os.path.join(tmp, "zones.yaml")
-        with open(zones, "w") as f:
-            f.write(ZONES)
+        zones = zones_file(os.path.join(tmp, "zones.yaml"), "cam")
         from_file = count_file(clip, zones, tmp)
         _, file_lines, file_zones = source_counts(from_file, "cam")
 
