@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh release
 echo; echo "== edgeserve count examples/count/vtest.yaml (people per zone and line; about a minute)"
-build/edgeserve count examples/count/vtest.yaml
+build/edgeserve count examples/count/vtest.yaml --events-file build/vtest-events.jsonl
 echo "(events: build/vtest-events.jsonl; docs/counting.md for MQTT, the HTTP API and YOLO models)"
 demo=build/demo
 /usr/bin/python3 tests/fixtures/gen_torchvision.py "$demo" squeezenet1_1

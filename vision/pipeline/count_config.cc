@@ -1,5 +1,6 @@
 #include "vision/pipeline/count_config.h"
 
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -184,9 +185,26 @@ Result<CountConfig> parse_count_config(const std::string& text, const std::strin
   return c;
 }
 
+namespace {
+
+// A relative path in a config file means relative to that file, so that a config and its zones
+// file can move together and be used from any working directory.
+void resolve_relative(const std::filesystem::path& dir, std::string& path) {
+  if (path.empty() || path.find("://") != std::string::npos || std::filesystem::path(path).is_absolute()) return;
+  path = (dir / path).lexically_normal().string();
+}
+
+}  // namespace
+
 Result<CountConfig> load_count_config(const std::string& path) {
   EDGE_ASSIGN_OR_RETURN(std::string text, read_text(path));
-  return parse_count_config(text, path);
+  EDGE_ASSIGN_OR_RETURN(CountConfig c, parse_count_config(text, path));
+  const std::filesystem::path dir = std::filesystem::path(path).parent_path();
+  for (CameraConfig& cam : c.cameras) resolve_relative(dir, cam.source.uri);
+  for (std::string* p : {&c.zones_file, &c.detector.yolo.model_path, &c.output.outbox_path, &c.output.events_file}) {
+    resolve_relative(dir, *p);
+  }
+  return c;
 }
 
 Result<SceneSpec> parse_scene(const std::string& text, const std::string& where) {

@@ -59,6 +59,8 @@ struct CountConfig {
   PipelineTuning pipeline;
 };
 
+// Relative paths in the file (source files, model, zones file, outbox, events file) are taken
+// relative to the file's folder.
 Result<CountConfig> load_count_config(const std::string& path);
 Result<CountConfig> parse_count_config(const std::string& text, const std::string& path);
 // A zones file: { <camera id>: { zones: [...], lines: [...] }, ... }.

@@ -1,6 +1,10 @@
 // The count configuration: every section read, errors that name file:line:column and the field,
 // unknown keys refused, zones files and HTTP scene bodies (JSON or YAML).
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "vision/pipeline/count_config.h"
 
@@ -108,6 +112,25 @@ TEST(CountConfig, ZonesFileAndSceneBodies) {
   EXPECT_FALSE(parse_scene("{\"zones\": 3}", "PUT").is_ok());
   EXPECT_FALSE(parse_zones("[1, 2]", "z.yaml").is_ok());
   EXPECT_FALSE(load_zones_file("/nonexistent/zones.yaml").is_ok());
+}
+
+TEST(CountConfig, RelativePathsInAFileAreRelativeToThatFile) {
+  const auto dir = std::filesystem::temp_directory_path() / ("edge_count_config_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir / "site");
+  const std::string file = (dir / "site" / "count.yaml").string();
+  std::ofstream(file) << "sources: [{id: a, uri: clips/a.mp4}, {id: b, uri: 'rtsp://h/s'}, {id: c, uri: /abs/c.mp4}]\n"
+                         "zones_file: zones.yaml\ndetector: {model: ../models/y.onnx}\n"
+                         "output: {events_file: out/e.jsonl}\n";
+  auto c = load_count_config(file);
+  ASSERT_TRUE(c.is_ok()) << c.status().to_string();
+  EXPECT_EQ(c->cameras[0].source.uri, (dir / "site" / "clips" / "a.mp4").string());
+  EXPECT_EQ(c->cameras[1].source.uri, "rtsp://h/s");
+  EXPECT_EQ(c->cameras[2].source.uri, "/abs/c.mp4");
+  EXPECT_EQ(c->zones_file, (dir / "site" / "zones.yaml").string());
+  EXPECT_EQ(c->detector.yolo.model_path, (dir / "models" / "y.onnx").string());
+  EXPECT_EQ(c->output.events_file, (dir / "site" / "out" / "e.jsonl").string());
+  EXPECT_TRUE(c->output.outbox_path.empty());
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
