@@ -53,3 +53,18 @@ class Broker:
             self.process.send_signal(signal.SIGTERM)
             self.process.wait(timeout=10)
         self.process = None
+
+
+def read_retained(port, topic_filters, wait_s=1.5):
+    """The retained messages a fresh subscriber to `topic_filters` gets: {topic: payload}."""
+    import paho.mqtt.client as mqtt  # here, so that importing this module needs no paho
+    got = {}
+    client = mqtt.Client(client_id=f"retained-{os.getpid()}-{time.monotonic_ns()}", clean_session=True)
+    client.on_connect = lambda c, u, f, rc: [c.subscribe(t, qos=1) for t in topic_filters]
+    client.on_message = lambda c, u, m: got.__setitem__(m.topic, m.payload.decode()) if m.retain else None
+    client.connect("127.0.0.1", port)
+    client.loop_start()
+    time.sleep(wait_s)
+    client.loop_stop()
+    client.disconnect()
+    return got

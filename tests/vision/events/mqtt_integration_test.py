@@ -33,7 +33,7 @@ import time
 import paho.mqtt.client as mqtt
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from mqtt_broker import Broker  # noqa: E402  (tests/vision/mqtt_broker.py)
+from mqtt_broker import Broker, read_retained  # noqa: E402  (tests/vision/mqtt_broker.py)
 
 PREFIX = "edgetest"
 
@@ -90,19 +90,6 @@ class Subscriber:
     def close(self):
         self.client.loop_stop()
         self.client.disconnect()
-
-
-def read_retained(port, topics, wait_s=1.5):
-    got = {}
-    client = mqtt.Client(client_id="edge-events-test-retained", clean_session=True)
-    client.on_connect = lambda c, u, f, rc: [c.subscribe(t, qos=1) for t in topics]
-    client.on_message = lambda c, u, m: got.__setitem__(m.topic, m.payload.decode())
-    client.connect("127.0.0.1", port)
-    client.loop_start()
-    time.sleep(wait_s)
-    client.loop_stop()
-    client.disconnect()
-    return got
 
 
 def read_ids(path):

@@ -31,7 +31,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
-from mqtt_broker import Broker  # noqa: E402  (tests/vision/mqtt_broker.py)
+from mqtt_broker import Broker, read_retained  # noqa: E402  (tests/vision/mqtt_broker.py)
 from count_fixture import (Counter, check, detector_args, finish, http, make_clip, source_counts,
                            zones_file)
 
@@ -103,20 +103,6 @@ class Subscriber:
     def close(self):
         self.client.loop_stop()
         self.client.disconnect()
-
-
-def read_retained(port, topic_filter, wait_s=1.5):
-    """The retained messages a fresh subscriber gets for `topic_filter`."""
-    got = {}
-    client = mqtt.Client(client_id=f"retained-{os.getpid()}-{time.monotonic_ns()}", clean_session=True)
-    client.on_connect = lambda c, u, f, rc: c.subscribe(topic_filter, qos=1)
-    client.on_message = lambda c, u, m: got.__setitem__(m.topic, m.payload.decode()) if m.retain else None
-    client.connect("127.0.0.1", port)
-    client.loop_start()
-    time.sleep(wait_s)
-    client.loop_stop()
-    client.disconnect()
-    return got
 
 
 def read_events(path):
@@ -275,7 +261,7 @@ def scenario_outage(workdir, clips, zones):
         wait_until(lambda: expected <= set(subscriber.event_ids()), 30)
         time.sleep(1)  # a late duplicate would arrive now
         arrived, statuses, _ = subscriber.snapshot()
-        retained = read_retained(broker.port, PREFIX + "/#")
+        retained = read_retained(broker.port, [PREFIX + "/#"])
     finally:
         subscriber.close()
         broker.stop()
