@@ -65,7 +65,10 @@ def main():
             src, lines, zones_seen = source_counts(streamed, "cam")
             print(f"file:   {from_file['sources'][0]['frames_processed']} frames, lines {file_lines}, zones {file_zones}")
             print(f"stream: {src['frames_processed']} frames ({src['frames_dropped']} dropped), lines {lines}, zones {zones_seen}")
-            check(src["frames_processed"] >= 195, f"the stream's 200 frames arrive: {src['frames_processed']}")
+            # Every frame reaches the pipeline; a machine too slow for 10 fps (a sanitizer build
+            # under parallel tests) drops some by the live policy, and counts them.
+            arrived = src["frames_processed"] + src["frames_dropped"]
+            check(arrived >= 195, f"the stream's 200 frames arrive: {arrived}")
             if src["frames_dropped"] == 0 and src["frames_processed"] == from_file["sources"][0]["frames_processed"]:
                 check(lines == file_lines and zones_seen == file_zones, "every frame arrived, so the counts are the file's")
             else:
