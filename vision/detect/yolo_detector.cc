@@ -1,6 +1,5 @@
 #include "vision/detect/yolo_detector.h"
 
-#include <algorithm>
 #include <map>
 #include <mutex>
 #include <thread>

@@ -1,7 +1,5 @@
 #include "vision/pipeline/count_pipeline.h"
 
-#include <cstdio>
-
 #include "common/strings.h"
 
 namespace edgeserve::vision {
