@@ -2,6 +2,7 @@
 #include "engine/ep/cpu/cpu_provider.h"
 
 #include "common/strings.h"
+#include "engine/ep/cpu/dnnl_types.h"
 #include "engine/ep/cpu/ops/op_table.h"
 #include "engine/ep/cpu/subgraph_kernel.h"
 
@@ -51,9 +52,9 @@ std::optional<std::vector<Dims>> static_input_dims(const Subgraph& sg) {
 
 Result<std::unique_ptr<Kernel>> CpuProvider::compile_subgraph(const Subgraph& subgraph) const {
   for (const Value* v : subgraph.inputs) {
-    if (v->type.dtype != DType::kFloat32) {
+    if (cpu::dnnl_dtype(v->type.dtype) == dnnl::memory::data_type::undef) {
       return internal_error(str_cat("cpu subgraph input '", v->name, "' is ", dtype_name(v->type.dtype),
-                                    ", expected float32"));
+                                    ", expected float32, uint8, int8 or int32"));
     }
   }
   auto kernel = std::make_unique<cpu::SubgraphKernel>(subgraph, options_);

@@ -19,7 +19,7 @@ namespace edgeserve::cpu {
 struct Program::RunState {
   std::shared_ptr<void> arena;
   std::vector<dnnl::memory> memories;  // one per slot
-  std::vector<std::unordered_map<int, dnnl::memory>> step_args;
+  std::vector<StepArgs> step_args;
   dnnl::stream stream;
 };
 
@@ -54,7 +54,7 @@ std::unique_ptr<Program::RunState> Program::make_state() const {
     state->memories.emplace_back(slot.md, engine_, handle);
   }
   for (const ProgramStep& step : steps_) {
-    std::unordered_map<int, dnnl::memory> args;
+    StepArgs args;
     for (const auto& [arg, slot] : step.args) args.emplace(arg, state->memories[slot]);
     state->step_args.push_back(std::move(args));
   }
@@ -83,7 +83,7 @@ void Program::release(std::unique_ptr<RunState> state) const {
 void Program::run_profiled(RunState& state, RunProfile& profile) const {
   for (size_t i = 0; i < steps_.size(); ++i) {
     const auto start = std::chrono::steady_clock::now();
-    steps_[i].primitive.execute(state.stream, state.step_args[i]);
+    steps_[i].execute(state.stream, state.step_args[i]);
     state.stream.wait();
     const auto end = std::chrono::steady_clock::now();
     profile.entries.push_back({steps_[i].node_name, steps_[i].op_type,
@@ -105,7 +105,7 @@ double Program::time_runs(int repeats, bool warm_up) const {
   double best = std::numeric_limits<double>::infinity();
   for (int r = warm_up ? 0 : 1; r <= repeats; ++r) {  // r == 0 warms up
     const auto start = std::chrono::steady_clock::now();
-    for (size_t i = 0; i < steps_.size(); ++i) steps_[i].primitive.execute(state->stream, state->step_args[i]);
+    for (size_t i = 0; i < steps_.size(); ++i) steps_[i].execute(state->stream, state->step_args[i]);
     state->stream.wait();
     const std::chrono::duration<double, std::milli> took = std::chrono::steady_clock::now() - start;
     if (r > 0) best = std::min(best, took.count());
@@ -119,8 +119,9 @@ Status Program::run(KernelContext& ctx) const {
   if (state == nullptr) return resource_exhausted(str_cat("cpu subgraph: out of memory for a ", arena_bytes_, "-byte arena"));
   std::vector<void*> outputs(output_slots_.size(), nullptr);
   for (size_t k = 0; k < output_slots_.size(); ++k) {
-    const dnnl::memory::dims d = slots_[output_slots_[k]].md.dims();
-    auto out = ctx.allocate_output(k, DType::kFloat32, Dims(d.begin(), d.end()));
+    const dnnl::memory::desc& md = slots_[output_slots_[k]].md;
+    const dnnl::memory::dims d = md.dims();
+    auto out = ctx.allocate_output(k, edge_dtype(md.data_type()), Dims(d.begin(), d.end()));
     if (!out.is_ok()) {
       release(std::move(state));
       return out.status();
@@ -130,6 +131,11 @@ Status Program::run(KernelContext& ctx) const {
   for (int s : external_slots_) {
     const Buffer& b = buffers_[slots_[s].buffer];
     if (b.kind == BufferKind::kInput) {
+      if (ctx.input(b.index).dtype() != edge_dtype(slots_[s].md.data_type())) {
+        release(std::move(state));
+        return invalid_argument(str_cat("cpu subgraph: input ", b.index, " is ", dtype_name(ctx.input(b.index).dtype()),
+                                        ", expected ", dtype_name(edge_dtype(slots_[s].md.data_type()))));
+      }
       state->memories[s].set_data_handle(const_cast<void*>(ctx.input(b.index).raw_data()));
     } else if (b.kind == BufferKind::kOutput) {
       state->memories[s].set_data_handle(outputs[b.index]);
@@ -139,7 +145,7 @@ Status Program::run(KernelContext& ctx) const {
   if (ctx.profile() != nullptr) {
     run_profiled(*state, *ctx.profile());
   } else {
-    for (size_t i = 0; i < steps_.size(); ++i) steps_[i].primitive.execute(state->stream, state->step_args[i]);
+    for (size_t i = 0; i < steps_.size(); ++i) steps_[i].execute(state->stream, state->step_args[i]);
     state->stream.wait();
   }
   release(std::move(state));

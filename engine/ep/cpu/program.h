@@ -11,12 +11,14 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "oneapi/dnnl/dnnl.hpp"
 
 #include "common/status.h"
+#include "engine/ep/cpu/dnnl_types.h"
 #include "engine/ep/kernel.h"
 
 namespace edgeserve::cpu {
@@ -39,12 +41,33 @@ struct Slot {
   int buffer = -1;
 };
 
+using StepArgs = std::unordered_map<int, dnnl::memory>;
+
+// A step computed by our own code instead of a oneDNN primitive: integer ops whose exact
+// semantics (ONNX Runtime's fixed-point rounding) no primitive reproduces. It reads and writes
+// the bound memories' buffers; run() is called on the run's thread, between primitives, and may
+// use the OpenMP team.
+class HostOp {
+ public:
+  virtual ~HostOp() = default;
+  virtual void run(const StepArgs& args) const = 0;
+};
+
 struct ProgramStep {
-  dnnl::primitive primitive;
+  dnnl::primitive primitive;              // empty for a host step
+  std::shared_ptr<const HostOp> host;     // set for a host step
   std::vector<std::pair<int, int>> args;  // (DNNL_ARG_*, slot)
   std::string node_name;
   std::string op_type;
-  std::string kernel;  // oneDNN's implementation name, for profiles
+  std::string kernel;  // oneDNN's implementation name (or "host"), for profiles
+
+  void execute(dnnl::stream& stream, const StepArgs& bound) const {
+    if (host) {
+      host->run(bound);
+    } else {
+      primitive.execute(stream, bound);
+    }
+  }
 };
 
 class Program {

@@ -12,14 +12,14 @@
 
 namespace edgeserve::cpu {
 
-memory::desc plain_md(const memory::dims& dims) {
+memory::desc plain_md(const memory::dims& dims, memory::data_type type) {
   memory::dims d = dims.empty() ? memory::dims{1} : dims;
   memory::dims strides(d.size(), 1);
   for (size_t i = d.size() - 1; i-- > 0;) strides[i] = strides[i + 1] * d[i + 1];
-  return memory::desc(d, memory::data_type::f32, strides);
+  return memory::desc(d, type, strides);
 }
 
-bool is_plain(const memory::desc& md) { return md == plain_md(md.dims()); }
+bool is_plain(const memory::desc& md) { return md == plain_md(md.dims(), md.data_type()); }
 
 ProgramBuilder::ProgramBuilder(const Subgraph& subgraph, const std::vector<Dims>& input_dims,
                                const CpuOptions& options, PackedConstants* packed)
@@ -29,7 +29,8 @@ ProgramBuilder::ProgramBuilder(const Subgraph& subgraph, const std::vector<Dims>
     Buffer b;
     b.kind = BufferKind::kInput;
     b.index = static_cast<int>(i);
-    const memory::desc md = plain_md(memory::dims(input_dims[i].begin(), input_dims[i].end()));
+    const memory::desc md = plain_md(memory::dims(input_dims[i].begin(), input_dims[i].end()),
+                                     dnnl_dtype(subgraph.inputs[i]->type.dtype));
     b.bytes = md.get_size();
     value_slot_[subgraph.inputs[i]] = add_slot(md, add_buffer(b));
   }
@@ -84,7 +85,7 @@ Result<int> ProgramBuilder::reordered(int slot, const memory::desc& want, const 
 
 Result<int> ProgramBuilder::plain_slot(const Value* v, const Node& consumer) {
   EDGE_ASSIGN_OR_RETURN(int s, slot_of(v));
-  return slot_as(v, plain_md(slots_[s].md.dims()), consumer);
+  return slot_as(v, plain_md(slots_[s].md.dims(), slots_[s].md.data_type()), consumer);
 }
 
 Result<int> ProgramBuilder::constant_slot(const Value* v, const memory::desc& want) {
@@ -118,6 +119,34 @@ Result<int> ProgramBuilder::constant_slot(const Value* v, const memory::desc& wa
   return raw_constant_slot(std::move(packed), want);
 }
 
+Result<int> ProgramBuilder::typed_constant_slot(const Value* v, const memory::desc& want) {
+  const Tensor& t = *v->constant;
+  const memory::data_type type = dnnl_dtype(t.dtype());
+  if (type == memory::data_type::undef) {
+    return invalid_argument(str_cat("cpu provider: constant '", v->name, "' has type ", dtype_name(t.dtype())));
+  }
+  const memory::desc stored = plain_md(want.dims(), type);
+  if (stored.get_size() != t.byte_size()) {
+    return invalid_argument(str_cat("cpu provider: constant '", v->name, "' has ", t.num_elements(),
+                                    " elements, expected ", stored.get_size() / dtype_size(t.dtype())));
+  }
+  auto holder = std::make_shared<Tensor>(t);
+  std::shared_ptr<void> bytes(holder, const_cast<void*>(holder->raw_data()));
+  if (want == stored) return raw_constant_slot(std::move(bytes), want);
+  if (packed_ != nullptr) {
+    if (std::shared_ptr<void> shared = packed_->find(v, want, stored)) return raw_constant_slot(std::move(shared), want);
+  }
+  std::shared_ptr<void> packed = aligned_buffer(want.get_size(), /*zero=*/true);  // padding stays zero
+  if (packed == nullptr) return resource_exhausted(str_cat("cpu provider: out of memory prepacking '", v->name, "'"));
+  dnnl::memory from(stored, engine_, bytes.get());
+  dnnl::memory to(want, engine_, packed.get());
+  dnnl::stream stream(engine_);
+  dnnl::reorder(from, to).execute(stream, from, to);
+  stream.wait();
+  if (packed_ != nullptr) packed_->add(v, want, stored, packed);
+  return raw_constant_slot(std::move(packed), want);
+}
+
 int ProgramBuilder::raw_constant_slot(std::shared_ptr<void> data, const memory::desc& md) {
   Buffer b;
   b.kind = BufferKind::kConstant;
@@ -139,7 +168,7 @@ Result<int> ProgramBuilder::new_slot(const memory::desc& md, const Node& node) {
 int ProgramBuilder::view_slot(int slot, const memory::desc& md) { return add_slot(md, slots_[slot].buffer); }
 
 int ProgramBuilder::strided_view(int slot, const memory::dims& dims, const memory::dims& strides, int64_t offset) {
-  memory::desc md(dims, memory::data_type::f32, strides);
+  memory::desc md(dims, slots_[slot].md.data_type(), strides);
   md.data.offset0 = offset;
   return view_slot(slot, md);
 }
@@ -168,6 +197,12 @@ void ProgramBuilder::add_step(dnnl::primitive primitive, std::vector<std::pair<i
             node.domain.empty() ? node.op_type : node.domain + "." + node.op_type);
 }
 
+void ProgramBuilder::add_host_step(std::shared_ptr<const HostOp> op, std::vector<std::pair<int, int>> args,
+                                   const Node& node) {
+  steps_.push_back(ProgramStep{dnnl::primitive(), std::move(op), std::move(args), node.name,
+                               node.domain.empty() ? node.op_type : node.domain + "." + node.op_type, "host"});
+}
+
 void ProgramBuilder::push_step(dnnl::primitive primitive, std::vector<std::pair<int, int>> args, std::string name,
                                std::string op_type) {
   if (!has_user_scratchpad(primitive) && missing_scratchpad_.empty()) missing_scratchpad_ = name;
@@ -184,7 +219,7 @@ void ProgramBuilder::push_step(dnnl::primitive primitive, std::vector<std::pair<
       dnnl_success) {
     kernel = nullptr;
   }
-  steps_.push_back(ProgramStep{std::move(primitive), std::move(args), std::move(name), std::move(op_type),
+  steps_.push_back(ProgramStep{std::move(primitive), nullptr, std::move(args), std::move(name), std::move(op_type),
                                kernel != nullptr ? kernel : ""});
 }
 
@@ -211,7 +246,7 @@ Result<std::unique_ptr<Program>> ProgramBuilder::finish() {
     Buffer out;
     out.kind = BufferKind::kOutput;
     out.index = static_cast<int>(k);
-    const memory::desc md = plain_md(slots_[s].md.dims());
+    const memory::desc md = plain_md(slots_[s].md.dims(), slots_[s].md.data_type());
     out.bytes = md.get_size();
     const int slot = add_slot(md, add_buffer(out));
     buffer_taken.push_back(true);

@@ -24,8 +24,9 @@ namespace edgeserve::cpu {
 using dnnl::memory;
 using Tag = dnnl::memory::format_tag;
 
-// A row-major float32 descriptor for `dims` (a scalar is described as [1]).
-memory::desc plain_md(const memory::dims& dims);
+// A row-major descriptor for `dims` (a scalar is described as [1]).
+memory::desc plain_md(const memory::dims& dims, memory::data_type type = memory::data_type::f32);
+// Row-major for its own element type.
 bool is_plain(const memory::desc& md);
 
 class ProgramBuilder {
@@ -53,6 +54,9 @@ class ProgramBuilder {
   Result<int> constant_slot(const Value* v, const memory::desc& want);
   // Same, for a constant whose bytes are laid out as `stored` (e.g. a transposed view).
   Result<int> constant_slot(const Value* v, const memory::desc& want, const memory::desc& stored);
+  // A constant of any type the provider holds, converted to `want` (whose element type may differ:
+  // int8 weights stay int8, a float32 scale could become another type).
+  Result<int> typed_constant_slot(const Value* v, const memory::desc& want);
   // A constant whose bytes are used as given, with descriptor `md` (sizes must match).
   int raw_constant_slot(std::shared_ptr<void> data, const memory::desc& md);
 
@@ -60,7 +64,7 @@ class ProgramBuilder {
   Result<int> new_slot(const memory::desc& md, const Node& node);
   // A second view (descriptor) of slot's buffer; the sizes must match (reshape of a plain tensor).
   int view_slot(int slot, const memory::desc& md);
-  // A float32 view of slot's buffer with explicit `dims`, element `strides` and start `offset`
+  // A view of slot's buffer (in its element type) with explicit `dims`, element `strides` and start `offset`
   // (a slice, a permutation, or a region of a larger tensor).
   int strided_view(int slot, const memory::dims& dims, const memory::dims& strides, int64_t offset);
   // Whether `consumer` may write its output over value `v`: every other reader of v runs before
@@ -71,6 +75,8 @@ class ProgramBuilder {
 
   void define(const Value* v, int slot);
   void add_step(dnnl::primitive primitive, std::vector<std::pair<int, int>> args, const Node& node);
+  // A step our own code computes (program.h HostOp); `args` name its slots as for a primitive.
+  void add_host_step(std::shared_ptr<const HostOp> op, std::vector<std::pair<int, int>> args, const Node& node);
 
   Result<std::unique_ptr<Program>> finish();
 

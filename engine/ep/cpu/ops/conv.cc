@@ -7,12 +7,41 @@
 
 #include "common/strings.h"
 #include "engine/ep/cpu/ops/activation.h"
+#include "engine/ep/cpu/ops/conv_shapes.h"
 #include "engine/ep/cpu/ops/op_table.h"
 #include "engine/ep/cpu/primitive_timing.h"
 #include "engine/ep/cpu/scratchpad.h"
 #include "engine/ops/conv_geometry.h"
 
 namespace edgeserve::cpu {
+
+Result<ConvShapes> conv_shapes(const Node& node, const ProgramBuilder& b, size_t weight_input) {
+  EDGE_ASSIGN_OR_RETURN(WindowAttrs attrs, read_window_attrs(node));
+  EDGE_ASSIGN_OR_RETURN(int64_t group, node.attr_int("group", 1));
+  ConvShapes s;
+  s.src = b.dims_of(node.inputs[0]);
+  const memory::dims w = b.dims_of(node.inputs[weight_input]);
+  if (group < 1 || w.size() != s.src.size() || w[1] * group != s.src[1] || w[0] % group != 0) {
+    return invalid_argument(str_cat(node.describe(), ": weight dims do not match ", s.src[1], " input channels in ",
+                                    group, " groups"));
+  }
+  const std::vector<int64_t> kernel(w.begin() + 2, w.end());
+  EDGE_ASSIGN_OR_RETURN(WindowGeometry g,
+                        forward_geometry(attrs, kernel, std::vector<int64_t>(s.src.begin() + 2, s.src.end())));
+  s.weights = w;
+  if (group > 1) {
+    s.weights = {group, w[0] / group};
+    s.weights.insert(s.weights.end(), w.begin() + 1, w.end());
+  }
+  s.bias = {w[0]};
+  s.dst = {s.src[0], w[0]};
+  s.dst.insert(s.dst.end(), g.output.begin(), g.output.end());
+  s.strides.assign(g.strides.begin(), g.strides.end());
+  for (int64_t d : g.dilations) s.dilates.push_back(d - 1);  // oneDNN counts the gaps
+  s.pad_l.assign(g.pad_begin.begin(), g.pad_begin.end());
+  s.pad_r.assign(g.pad_end.begin(), g.pad_end.end());
+  return s;
+}
 
 namespace {
 
@@ -52,38 +81,6 @@ Result<dnnl::primitive_attr> conv_attr(const Node& node, bool has_sum) {
   dnnl::primitive_attr attr = user_scratchpad();
   attr.set_post_ops(ops);
   return attr;
-}
-
-struct ConvShapes {
-  memory::dims src, weights, bias, dst, strides, dilates, pad_l, pad_r;
-};
-
-Result<ConvShapes> conv_shapes(const Node& node, const ProgramBuilder& b) {
-  EDGE_ASSIGN_OR_RETURN(WindowAttrs attrs, read_window_attrs(node));
-  EDGE_ASSIGN_OR_RETURN(int64_t group, node.attr_int("group", 1));
-  ConvShapes s;
-  s.src = b.dims_of(node.inputs[0]);
-  const memory::dims w = b.dims_of(node.inputs[1]);
-  if (group < 1 || w.size() != s.src.size() || w[1] * group != s.src[1] || w[0] % group != 0) {
-    return invalid_argument(str_cat(node.describe(), ": weight dims do not match ", s.src[1], " input channels in ",
-                                    group, " groups"));
-  }
-  const std::vector<int64_t> kernel(w.begin() + 2, w.end());
-  EDGE_ASSIGN_OR_RETURN(WindowGeometry g,
-                        forward_geometry(attrs, kernel, std::vector<int64_t>(s.src.begin() + 2, s.src.end())));
-  s.weights = w;
-  if (group > 1) {
-    s.weights = {group, w[0] / group};
-    s.weights.insert(s.weights.end(), w.begin() + 1, w.end());
-  }
-  s.bias = {w[0]};
-  s.dst = {s.src[0], w[0]};
-  s.dst.insert(s.dst.end(), g.output.begin(), g.output.end());
-  s.strides.assign(g.strides.begin(), g.strides.end());
-  for (int64_t d : g.dilations) s.dilates.push_back(d - 1);  // oneDNN counts the gaps
-  s.pad_l.assign(g.pad_begin.begin(), g.pad_begin.end());
-  s.pad_r.assign(g.pad_end.begin(), g.pad_end.end());
-  return s;
 }
 
 // Winograd (oneDNN's F(2,3) and F(4,3)) does up to 2.25x fewer multiplications for a 3x3

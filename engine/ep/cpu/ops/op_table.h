@@ -39,6 +39,9 @@ std::vector<CpuOp> softmax_ops();  // Softmax, LogSoftmax
 std::vector<CpuOp> layout_ops();   // Slice, Transpose
 std::vector<CpuOp> resize_ops();   // Resize (nearest, whole factors)
 std::vector<CpuOp> normalization_ops();  // BatchNormalization (inference), LayerNormalization
+std::vector<CpuOp> quantize_ops();       // QuantizeLinear, DequantizeLinear (one scale)
+std::vector<CpuOp> qlinear_conv_ops();   // QLinearConv, QLinearMatMul (int8 primitives)
+std::vector<CpuOp> qlinear_pool_ops();   // com.microsoft.QLinearGlobalAveragePool
 
 // The entry for the node's op type, domain and opset, or null.
 const CpuOp* find_cpu_op(const Node& node);

@@ -14,9 +14,17 @@ using dnnl::memory;
 
 bool is_global(const Node& node) { return node.op_type.rfind("Global", 0) == 0; }
 
+// Max pooling only compares, so it runs on integer (quantized) tensors as well.
+bool pool_types_ok(const Node& node) {
+  if (float32_io(node)) return true;
+  const bool max = node.op_type == "MaxPool" || node.op_type == "GlobalMaxPool";
+  const DType t = node.inputs[0]->type.dtype;
+  return max && (t == DType::kUint8 || t == DType::kInt8) && node.outputs[0]->type.dtype == t;
+}
+
 bool claims_pool(const Node& node) {
   const int rank = static_rank(node.inputs[0]);
-  if (rank < 3 || rank > 5 || !float32_io(node)) return false;
+  if (rank < 3 || rank > 5 || !pool_types_ok(node)) return false;
   if (node.outputs.size() > 1 && node.outputs[1] != nullptr) return false;  // MaxPool indices
   if (is_global(node)) return true;
   auto attrs = read_window_attrs(node);
@@ -72,7 +80,7 @@ Status build_pool(const Node& node, ProgramBuilder& b) {
   dst_dims.insert(dst_dims.end(), g.output.begin(), g.output.end());
   memory::dims dilates;
   for (int64_t d : g.dilations) dilates.push_back(d - 1);
-  const memory::desc dst_any(dst_dims, memory::data_type::f32, Tag::any);
+  const memory::desc dst_any(dst_dims, b.md(src).data_type(), Tag::any);
   dnnl::pooling_v2_forward::desc d(dnnl::prop_kind::forward_inference, alg, b.md(src), dst_any,
                                    memory::dims(g.strides.begin(), g.strides.end()),
                                    memory::dims(g.kernel.begin(), g.kernel.end()), dilates,

@@ -12,7 +12,9 @@ namespace {
 using dnnl::memory;
 
 bool claims_view(const Node& node) {
-  if (static_rank(node.inputs[0]) < 1 || !is_float32(node.inputs[0])) return false;
+  const DType t = node.inputs[0]->type.dtype;
+  const bool held = t == DType::kFloat32 || t == DType::kUint8 || t == DType::kInt8;  // views move no data
+  if (static_rank(node.inputs[0]) < 1 || !held) return false;
   if (node.outputs.size() > 1 && node.outputs[1] != nullptr) return false;  // Dropout mask
   if (node.op_type == "Dropout") return node.num_present_inputs() == 1;      // inference: identity
   if (node.op_type == "Reshape") return node.opset >= 5 && is_constant_input(node, 1);
@@ -49,7 +51,7 @@ Status build_view(const Node& node, ProgramBuilder& b) {
   EDGE_ASSIGN_OR_RETURN(Dims out, view_dims(node, Dims(in.begin(), in.end())));
   if (out.empty()) return unimplemented(str_cat(node.describe(), ": scalar results stay on the reference provider"));
   EDGE_ASSIGN_OR_RETURN(int plain, b.plain_slot(x, node));
-  b.define(node.outputs[0], b.view_slot(plain, plain_md(memory::dims(out.begin(), out.end()))));
+  b.define(node.outputs[0], b.view_slot(plain, plain_md(memory::dims(out.begin(), out.end()), b.md(plain).data_type())));
   return Status::ok();
 }
 

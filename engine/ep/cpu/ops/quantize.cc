@@ -1,0 +1,92 @@
+// QuantizeLinear and DequantizeLinear with one scale and zero point, as oneDNN binary primitives
+// in the input's layout. Quantizing divides (as the ONNX reference and ONNX Runtime do; a
+// multiplication by 1/scale rounds differently), rounds half to even, adds the zero point and
+// saturates in the final conversion; dequantizing subtracts the zero point exactly and then
+// multiplies once by the scale. Per-axis parameters stay on the reference provider.
+#include <memory>
+
+#include "common/strings.h"
+#include "engine/ep/cpu/ops/op_table.h"
+#include "engine/ep/cpu/ops/quant_params.h"
+#include "engine/ep/cpu/scratchpad.h"
+
+namespace edgeserve::cpu {
+
+namespace {
+
+using dnnl::memory;
+
+DType quantized_type(const Node& node) {
+  return node.op_type == "QuantizeLinear" ? value_type(node.outputs[0]) : value_type(node.inputs[0]);
+}
+
+bool claims_quantize(const Node& node) {
+  if (static_rank(node.inputs[0]) < 1 || node.opset < 10) return false;
+  const DType q = quantized_type(node);
+  const DType other = node.op_type == "QuantizeLinear" ? value_type(node.inputs[0]) : value_type(node.outputs[0]);
+  if (!is_quantized_type(q) || other != DType::kFloat32) return false;
+  if (node.has_input(2) && value_type(node.inputs[2]) != q) return false;  // the zero point sets the type
+  auto block = node.attr_int("block_size", 0);
+  if (!block.is_ok() || block.value() != 0) return false;
+  return constant_scale(node, 1) && constant_zero_point(node, 2, q);
+}
+
+// A float32 constant of rank `rank` and all dims 1 holding `value`: the broadcast operand.
+int scalar_slot(ProgramBuilder& b, float value, size_t rank) {
+  auto holder = std::make_shared<float>(value);
+  return b.raw_constant_slot(std::shared_ptr<void>(holder, holder.get()), plain_md(memory::dims(rank, 1)));
+}
+
+// The binary primitive for src's layout, or for the plain layout when oneDNN has none for it.
+Result<dnnl::binary::primitive_desc> binary_pd(ProgramBuilder& b, const Node& node, dnnl::algorithm alg, int& src,
+                                               int operand, memory::data_type dst_type,
+                                               const dnnl::primitive_attr& attr) {
+  auto make = [&](int s) {
+    return dnnl::binary::primitive_desc(
+        dnnl::binary::desc(alg, b.md(s), b.md(operand), with_dtype(b.md(s), dst_type)), attr, b.engine());
+  };
+  if (b.md(src).data.offset0 == 0) {
+    try {
+      return make(src);
+    } catch (const dnnl::error&) {
+    }
+  }
+  EDGE_ASSIGN_OR_RETURN(src, b.plain_slot(node.inputs[0], node));
+  return make(src);
+}
+
+Status build_quantize(const Node& node, ProgramBuilder& b) {
+  const bool quantize = node.op_type == "QuantizeLinear";
+  const DType q = quantized_type(node);
+  const float scale = *constant_scale(node, 1);
+  const int32_t zero = *constant_zero_point(node, 2, q);
+  EDGE_ASSIGN_OR_RETURN(int src, b.slot_of(node.inputs[0]));
+  const size_t rank = b.md(src).dims().size();
+  dnnl::post_ops ops;
+  if (quantize) {
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_round, 0.f, 0.f);
+    if (zero != 0) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, 1.f, static_cast<float>(zero));
+  } else {
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, scale, 0.f);
+  }
+  dnnl::primitive_attr attr = user_scratchpad();
+  attr.set_post_ops(ops);
+  // Quantize: x / scale; dequantize: (x - zero) and then the post-op's * scale.
+  const int operand = scalar_slot(b, quantize ? scale : static_cast<float>(zero), rank);
+  const auto alg = quantize ? dnnl::algorithm::binary_div : dnnl::algorithm::binary_sub;
+  const memory::data_type dst_type = quantize ? dnnl_dtype(q) : memory::data_type::f32;
+  EDGE_ASSIGN_OR_RETURN(dnnl::binary::primitive_desc pd, binary_pd(b, node, alg, src, operand, dst_type, attr));
+  EDGE_ASSIGN_OR_RETURN(int dst, b.new_slot(pd.dst_desc(), node));
+  b.add_step(dnnl::binary(pd), {{DNNL_ARG_SRC_0, src}, {DNNL_ARG_SRC_1, operand}, {DNNL_ARG_DST, dst}}, node);
+  b.define(node.outputs[0], dst);
+  return Status::ok();
+}
+
+}  // namespace
+
+std::vector<CpuOp> quantize_ops() {
+  return {CpuOp{"QuantizeLinear", claims_quantize, build_quantize, "", 10},
+          CpuOp{"DequantizeLinear", claims_quantize, build_quantize, "", 10}};
+}
+
+}  // namespace edgeserve::cpu
