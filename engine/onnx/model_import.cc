@@ -12,6 +12,7 @@
 #include "onnx/defs/schema.h"
 #include "onnx/onnx_pb.h"
 #include "onnx/shape_inference/implementation.h"
+#include "engine/onnx/contrib_schemas.h"
 
 namespace edgeserve {
 
@@ -194,6 +195,7 @@ Status read_opsets(const onnx::ModelProto& mp, std::map<std::string, int64_t>& o
 // Seeds value types with ONNX's own shape inference. Best effort: inference problems are not
 // import errors (the runtime checks shapes as they flow).
 void infer_shapes(onnx::ModelProto& mp) {
+  register_contrib_schemas();
   try {
     onnx::ShapeInferenceOptions options{/*check_type=*/false, /*error_mode=*/0, /*enable_data_propagation=*/false};
     onnx::shape_inference::InferShapes(mp, onnx::OpSchemaRegistry::Instance(), options);

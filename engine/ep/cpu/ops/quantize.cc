@@ -1,8 +1,9 @@
-// QuantizeLinear and DequantizeLinear with one scale and zero point, as oneDNN binary primitives
-// in the input's layout. Quantizing divides (as the ONNX reference and ONNX Runtime do; a
-// multiplication by 1/scale rounds differently), rounds half to even, adds the zero point and
-// saturates in the final conversion; dequantizing subtracts the zero point exactly and then
-// multiplies once by the scale. Per-axis parameters stay on the reference provider.
+// QuantizeLinear and DequantizeLinear with one scale and zero point, in the input's layout.
+// Quantizing is a oneDNN binary division (as the ONNX reference and ONNX Runtime divide; a
+// multiplication by 1/scale rounds differently) with round-half-even and zero-point post-ops and
+// a saturating conversion. Dequantizing, float(x - zero) * scale, is a host step: oneDNN 2.6 has
+// only its slow reference binary kernel for integer-to-float mixes. Per-axis parameters stay on
+// the reference provider.
 #include <memory>
 
 #include "common/strings.h"
@@ -55,8 +56,49 @@ Result<dnnl::binary::primitive_desc> binary_pd(ProgramBuilder& b, const Node& no
   return make(src);
 }
 
+template <typename T>
+class DequantizeOp : public HostOp {
+ public:
+  DequantizeOp(float scale, int32_t zero, int64_t count) : scale_(scale), zero_(zero), count_(count) {}
+  void run(const StepArgs& args) const override {
+    const T* x = static_cast<const T*>(args.at(DNNL_ARG_SRC).get_data_handle());
+    float* y = static_cast<float*>(args.at(DNNL_ARG_DST).get_data_handle());
+#pragma omp parallel for schedule(static) if (count_ > 65536)
+    for (int64_t i = 0; i < count_; ++i) y[i] = static_cast<float>(static_cast<int32_t>(x[i]) - zero_) * scale_;
+  }
+
+ private:
+  float scale_;
+  int32_t zero_;
+  int64_t count_;
+};
+
+// Elementwise over the whole buffer (padding included) in whatever dense layout x has.
+Status build_dequantize(const Node& node, ProgramBuilder& b) {
+  const DType q = quantized_type(node);
+  EDGE_ASSIGN_OR_RETURN(int src, b.slot_of(node.inputs[0]));
+  if (b.md(src).data.offset0 != 0) {
+    EDGE_ASSIGN_OR_RETURN(src, b.plain_slot(node.inputs[0], node));
+  }
+  const memory::desc dst_md = with_dtype(b.md(src), memory::data_type::f32);
+  const auto count = static_cast<int64_t>(b.md(src).get_size());  // one byte per element
+  const float scale = *constant_scale(node, 1);
+  const int32_t zero = *constant_zero_point(node, 2, q);
+  std::shared_ptr<const HostOp> op;
+  if (q == DType::kUint8) {
+    op = std::make_shared<DequantizeOp<uint8_t>>(scale, zero, count);
+  } else {
+    op = std::make_shared<DequantizeOp<int8_t>>(scale, zero, count);
+  }
+  EDGE_ASSIGN_OR_RETURN(int dst, b.new_slot(dst_md, node));
+  b.add_host_step(std::move(op), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}}, node);
+  b.define(node.outputs[0], dst);
+  return Status::ok();
+}
+
 Status build_quantize(const Node& node, ProgramBuilder& b) {
   const bool quantize = node.op_type == "QuantizeLinear";
+  if (!quantize) return build_dequantize(node, b);
   const DType q = quantized_type(node);
   const float scale = *constant_scale(node, 1);
   const int32_t zero = *constant_zero_point(node, 2, q);

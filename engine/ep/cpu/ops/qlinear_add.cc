@@ -1,0 +1,186 @@
+// com.microsoft.QLinearAdd as a host step with ONNX Runtime's exact arithmetic
+// (engine/ops/qlinear_add.h): eight lanes at a time with AVX2+FMA where the CPU has them, else
+// the scalar formula (std::fma rounds identically). Both operands share one layout, so the step
+// runs over the buffers flat, in place over A when nothing later reads A; a B that broadcasts
+// over trailing dims ([C] into [N, C], a scalar) is applied span by span on plain layouts.
+#include <immintrin.h>
+#include <omp.h>
+
+#include <memory>
+
+#include "common/strings.h"
+#include "engine/ep/cpu/ops/op_table.h"
+#include "engine/ep/cpu/ops/quant_params.h"
+#include "engine/ops/qlinear_add.h"
+
+namespace edgeserve::cpu {
+
+namespace {
+
+using dnnl::memory;
+
+enum AddInput : size_t { kA = 0, kAScale, kAZero, kB, kBScale, kBZero, kCScale, kCZero };
+
+template <typename T>
+void add_scalar(const T* a, const T* b, T* c, int64_t n, const QLinearAddParams& p) {
+  for (int64_t i = 0; i < n; ++i) c[i] = qlinear_add(a[i], b[i], p);
+}
+
+template <typename T>
+__attribute__((target("avx2,fma"))) __m256 widen8(const T* x) {
+  const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(x));
+  if constexpr (std::is_same_v<T, uint8_t>) return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes));
+  return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes));
+}
+
+// Eight results: the same operations in the same order as the scalar formula; the saturating
+// packs give the scalar clamp.
+template <typename T>
+__attribute__((target("avx2,fma"))) void add_avx2(const T* a, const T* b, T* c, int64_t n, const QLinearAddParams& p) {
+  const __m256 ra = _mm256_set1_ps(p.ratio_a);
+  const __m256 rb = _mm256_set1_ps(p.ratio_b);
+  const __m256 fixed = _mm256_set1_ps(p.fixed);
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 v = _mm256_fmadd_ps(widen8(a + i), ra, _mm256_fmadd_ps(widen8(b + i), rb, fixed));
+    const __m256i q = _mm256_cvtps_epi32(v);
+    const __m128i q16 = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+    const __m128i q8 = std::is_same_v<T, uint8_t> ? _mm_packus_epi16(q16, q16) : _mm_packs_epi16(q16, q16);
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(c + i), q8);
+  }
+  add_scalar(a + i, b + i, c + i, n - i, p);
+}
+
+bool has_avx2_fma() {
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return yes;
+}
+
+template <typename T>
+void add_span(const T* a, const T* b, T* c, int64_t n, const QLinearAddParams& p) {
+  if (has_avx2_fma()) {
+    add_avx2(a, b, c, n, p);
+  } else {
+    add_scalar(a, b, c, n, p);
+  }
+}
+
+template <typename T>
+class QLinearAddOp : public HostOp {
+ public:
+  // `span` elements of B repeat over A's `count` elements (span == count: same shape).
+  QLinearAddOp(QLinearAddParams p, int64_t count, int64_t span, bool scalar_b)
+      : p_(p), count_(count), span_(span), scalar_b_(scalar_b) {}
+
+  void run(const StepArgs& args) const override {
+    const T* a = static_cast<const T*>(args.at(DNNL_ARG_SRC_0).get_data_handle());
+    const T* b = static_cast<const T*>(args.at(DNNL_ARG_SRC_1).get_data_handle());
+    T* c = static_cast<T*>(args.at(DNNL_ARG_DST).get_data_handle());
+    if (scalar_b_) {
+      const float fixed = qlinear_add_scalar_b_fixed(static_cast<float>(b[0]), p_);
+      for (int64_t i = 0; i < count_; ++i) c[i] = qlinear_add_scalar_b(a[i], fixed, p_);
+      return;
+    }
+    // Chunks of whole B spans (or of 4096 elements when B is full size) across the team.
+    const int64_t chunk = span_ == count_ ? 4096 : span_;
+    const int64_t chunks = (count_ + chunk - 1) / chunk;
+#pragma omp parallel for schedule(static)
+    for (int64_t k = 0; k < chunks; ++k) {
+      const int64_t begin = k * chunk;
+      const int64_t n = std::min(chunk, count_ - begin);
+      add_span(a + begin, b + (span_ == count_ ? begin : 0), c + begin, n, p_);
+    }
+  }
+
+ private:
+  QLinearAddParams p_;
+  int64_t count_, span_;
+  bool scalar_b_;
+};
+
+std::optional<std::vector<Dim>> known_dims(const Value* v) {
+  if (v->constant) {
+    std::vector<Dim> dims;
+    for (int64_t d : v->constant->dims()) dims.push_back(Dim{d, ""});
+    return dims;
+  }
+  return v->type.dims;
+}
+
+// B equals A's shape, is one value, or equals A's trailing dims (leading ones dropped).
+bool b_broadcasts_as_span(const std::vector<Dim>& a, std::vector<Dim> b) {
+  while (!b.empty() && b.front().is_known() && b.front().value == 1) b.erase(b.begin());
+  if (b.size() > a.size()) return false;
+  for (size_t i = 0; i < b.size(); ++i) {
+    if (!a[a.size() - b.size() + i].same_as(b[i])) return false;
+  }
+  return true;
+}
+
+bool claims_qlinear_add(const Node& node) {
+  const DType t = value_type(node.inputs[kA]);
+  if (!is_quantized_type(t) || value_type(node.inputs[kB]) != t || value_type(node.outputs[0]) != t) return false;
+  if (node.inputs[kA]->constant) return false;
+  auto a = known_dims(node.inputs[kA]);
+  auto b = known_dims(node.inputs[kB]);
+  if (!a || !b || a->empty() || !b_broadcasts_as_span(*a, *b)) return false;
+  return constant_scale(node, kAScale) && constant_zero_point(node, kAZero, t) && constant_scale(node, kBScale) &&
+         constant_zero_point(node, kBZero, t) && constant_scale(node, kCScale) && constant_zero_point(node, kCZero, t);
+}
+
+int64_t elements(const memory::dims& dims) {
+  int64_t n = 1;
+  for (int64_t d : dims) n *= d;
+  return n;
+}
+
+Status build_qlinear_add(const Node& node, ProgramBuilder& b) {
+  const DType t = value_type(node.inputs[kA]);
+  const memory::dims a_dims = b.dims_of(node.inputs[kA]);
+  const memory::dims b_dims = b.dims_of(node.inputs[kB]);
+  const int64_t count = elements(a_dims);
+  const int64_t span = elements(b_dims);
+  const bool same = span == count;
+  EDGE_ASSIGN_OR_RETURN(int a, b.slot_of(node.inputs[kA]));
+  // Same shape: any shared dense layout. Broadcast: plain layouts, spans of B repeat over A.
+  if (!same || b.md(a).data.offset0 != 0 || b.md(a).get_size() != static_cast<size_t>(count)) {
+    EDGE_ASSIGN_OR_RETURN(a, b.plain_slot(node.inputs[kA], node));
+  }
+  int operand = -1;
+  if (node.inputs[kB]->constant) {
+    EDGE_ASSIGN_OR_RETURN(operand, b.typed_constant_slot(node.inputs[kB], plain_md(b_dims, dnnl_dtype(t))));
+    if (same) {
+      EDGE_ASSIGN_OR_RETURN(operand, b.reordered(operand, b.md(a), node));
+    }
+  } else if (same) {
+    EDGE_ASSIGN_OR_RETURN(operand, b.slot_as(node.inputs[kB], b.md(a), node));
+  } else {
+    EDGE_ASSIGN_OR_RETURN(operand, b.plain_slot(node.inputs[kB], node));
+  }
+  const QLinearAddParams p = qlinear_add_params(
+      *constant_scale(node, kAScale), *constant_zero_point(node, kAZero, t), *constant_scale(node, kBScale),
+      *constant_zero_point(node, kBZero, t), *constant_scale(node, kCScale), *constant_zero_point(node, kCZero, t));
+  // In place over A's own slot (not over a converted copy that other readers may share).
+  EDGE_ASSIGN_OR_RETURN(int own, b.slot_of(node.inputs[kA]));
+  int dst = a;
+  if (own != a || !b.can_overwrite(node.inputs[kA], node)) {
+    EDGE_ASSIGN_OR_RETURN(dst, b.new_slot(b.md(a), node));
+  }
+  std::shared_ptr<const HostOp> op;
+  if (t == DType::kUint8) {
+    op = std::make_shared<QLinearAddOp<uint8_t>>(p, count, span, span == 1 && count != 1);
+  } else {
+    op = std::make_shared<QLinearAddOp<int8_t>>(p, count, span, span == 1 && count != 1);
+  }
+  b.add_host_step(std::move(op), {{DNNL_ARG_SRC_0, a}, {DNNL_ARG_SRC_1, operand}, {DNNL_ARG_DST, dst}}, node);
+  b.define(node.outputs[0], dst);
+  return Status::ok();
+}
+
+}  // namespace
+
+std::vector<CpuOp> qlinear_add_ops() {
+  return {CpuOp{"QLinearAdd", claims_qlinear_add, build_qlinear_add, "com.microsoft", 1}};
+}
+
+}  // namespace edgeserve::cpu
