@@ -11,6 +11,7 @@
 #include "engine/passes/pool_through_concat.h"
 #include "engine/passes/identity_elimination.h"
 #include "engine/passes/matmul_add_to_gemm.h"
+#include "engine/passes/reshape_dim_copy.h"
 #include "engine/passes/reshape_elimination.h"
 #include "engine/passes/shape_folding.h"
 #include "engine/passes/transpose_elimination.h"
@@ -24,6 +25,7 @@ Status run_passes(Graph& graph, int level, const ExecutionProvider& evaluator) {
     EDGE_RETURN_IF_ERROR(eliminate_dead_nodes(graph));
     EDGE_RETURN_IF_ERROR(eliminate_identities(graph));
     EDGE_RETURN_IF_ERROR(fold_shapes(graph));  // first: what is computed from shapes folds next
+    EDGE_RETURN_IF_ERROR(fold_reshape_dim_copies(graph));  // the batch dims shape folding leaves
     EDGE_RETURN_IF_ERROR(fold_constants(graph, evaluator));
     EDGE_RETURN_IF_ERROR(eliminate_transposes(graph));
     EDGE_RETURN_IF_ERROR(eliminate_reshapes(graph));

@@ -45,6 +45,7 @@ std::vector<KernelEntry> generator_kernels();     // Range, ConstantOfShape, Eye
 std::vector<KernelEntry> resize_kernels();        // Resize, Upsample
 std::vector<KernelEntry> misc_kernels();          // Cast, CumSum, TopK, NonZero, ...
 std::vector<KernelEntry> quantize_kernels();      // QuantizeLinear, DequantizeLinear
+std::vector<KernelEntry> qlinear_kernels();       // QLinearConv, QLinearMatMul, ConvInteger, ..., com.microsoft QLinear*
 std::vector<KernelEntry> fused_kernels();         // edgeserve.FusedConv, edgeserve.FusedGemm (graph fusion)
 
 // All entries, concatenated from the families above.

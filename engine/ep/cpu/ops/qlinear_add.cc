@@ -6,7 +6,9 @@
 #include <immintrin.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <memory>
+#include <optional>
 
 #include "common/strings.h"
 #include "engine/ep/cpu/ops/op_table.h"
@@ -117,15 +119,58 @@ bool b_broadcasts_as_span(const std::vector<Dim>& a, std::vector<Dim> b) {
   return true;
 }
 
+// A constant B may broadcast any way (it is expanded at compile time when it is not a span); a
+// computed B must be A's shape or its trailing dims, which the static types must show. A's own
+// static type can be missing (a Reshape whose target passes computed), since B is not larger.
 bool claims_qlinear_add(const Node& node) {
   const DType t = value_type(node.inputs[kA]);
-  if (!is_quantized_type(t) || value_type(node.inputs[kB]) != t || value_type(node.outputs[0]) != t) return false;
+  if (!is_quantized_type(t) || value_type(node.inputs[kB]) != t) return false;
   if (node.inputs[kA]->constant) return false;
-  auto a = known_dims(node.inputs[kA]);
-  auto b = known_dims(node.inputs[kB]);
-  if (!a || !b || a->empty() || !b_broadcasts_as_span(*a, *b)) return false;
+  if (!node.inputs[kB]->constant) {
+    auto a = known_dims(node.inputs[kA]);
+    auto b = known_dims(node.inputs[kB]);
+    if (!a || !b || a->empty() || !b_broadcasts_as_span(*a, *b)) return false;
+  }
   return constant_scale(node, kAScale) && constant_zero_point(node, kAZero, t) && constant_scale(node, kBScale) &&
          constant_zero_point(node, kBZero, t) && constant_scale(node, kCScale) && constant_zero_point(node, kCZero, t);
+}
+
+// B's trailing dims (leading ones dropped) equal A's: a span that repeats.
+bool is_span(const memory::dims& a, memory::dims b) {
+  while (!b.empty() && b.front() == 1) b.erase(b.begin());
+  return b.size() <= a.size() && std::equal(b.begin(), b.end(), a.end() - static_cast<std::ptrdiff_t>(b.size()));
+}
+
+// Constant `b` (one byte per element) broadcast to `a` dims, numpy rules; an error when it
+// does not broadcast without growing A.
+Result<Tensor> expand_constant(const Node& node, const Tensor& b, const memory::dims& a) {
+  const size_t rank = a.size();
+  if (b.rank() > rank) return invalid_argument(str_cat(node.describe(), ": B has more dims than A"));
+  std::vector<int64_t> b_dims(rank - b.rank(), 1);
+  b_dims.insert(b_dims.end(), b.dims().begin(), b.dims().end());
+  std::vector<int64_t> stride(rank, 0);
+  int64_t s = 1;
+  for (size_t i = rank; i-- > 0;) {
+    if (b_dims[i] != 1 && b_dims[i] != a[i]) {
+      return invalid_argument(str_cat(node.describe(), ": B ", dims_to_string(b.dims()), " does not broadcast to A"));
+    }
+    stride[i] = b_dims[i] == 1 ? 0 : s;
+    s *= b_dims[i];
+  }
+  EDGE_ASSIGN_OR_RETURN(Tensor out, Tensor::allocate(b.dtype(), Dims(a.begin(), a.end())));
+  const auto* src = static_cast<const uint8_t*>(b.raw_data());
+  auto* dst = static_cast<uint8_t*>(out.mutable_raw_data());
+  std::vector<int64_t> index(rank, 0);
+  for (int64_t i = 0; i < out.num_elements(); ++i) {
+    int64_t from = 0;
+    for (size_t d = 0; d < rank; ++d) from += index[d] * stride[d];
+    dst[i] = src[from];
+    for (size_t d = rank; d-- > 0;) {
+      if (++index[d] < a[d]) break;
+      index[d] = 0;
+    }
+  }
+  return out;
 }
 
 int64_t elements(const memory::dims& dims) {
@@ -137,8 +182,17 @@ int64_t elements(const memory::dims& dims) {
 Status build_qlinear_add(const Node& node, ProgramBuilder& b) {
   const DType t = value_type(node.inputs[kA]);
   const memory::dims a_dims = b.dims_of(node.inputs[kA]);
-  const memory::dims b_dims = b.dims_of(node.inputs[kB]);
+  memory::dims b_dims = b.dims_of(node.inputs[kB]);
   const int64_t count = elements(a_dims);
+  std::optional<Tensor> b_constant = node.inputs[kB]->constant;
+  if (b_constant && !is_span(a_dims, b_dims) && elements(b_dims) != 1) {
+    // Per-channel and other broadcasts of a constant: B at A's full shape.
+    EDGE_ASSIGN_OR_RETURN(b_constant, expand_constant(node, *b_constant, a_dims));
+    b_dims = a_dims;
+  }
+  if (!is_span(a_dims, b_dims) && elements(b_dims) != 1) {
+    return invalid_argument(str_cat(node.describe(), ": B does not broadcast over A's trailing dims"));
+  }
   const int64_t span = elements(b_dims);
   const bool same = span == count;
   EDGE_ASSIGN_OR_RETURN(int a, b.slot_of(node.inputs[kA]));
@@ -146,16 +200,21 @@ Status build_qlinear_add(const Node& node, ProgramBuilder& b) {
   if (!same || b.md(a).data.offset0 != 0 || b.md(a).get_size() != static_cast<size_t>(count)) {
     EDGE_ASSIGN_OR_RETURN(a, b.plain_slot(node.inputs[kA], node));
   }
+  // B plain (a constant as given, or expanded), viewed with A's dims when it covers all of A
+  // (dims may differ by leading ones) and then in A's layout.
   int operand = -1;
-  if (node.inputs[kB]->constant) {
-    EDGE_ASSIGN_OR_RETURN(operand, b.typed_constant_slot(node.inputs[kB], plain_md(b_dims, dnnl_dtype(t))));
-    if (same) {
-      EDGE_ASSIGN_OR_RETURN(operand, b.reordered(operand, b.md(a), node));
-    }
-  } else if (same) {
+  if (b_constant) {
+    auto holder = std::make_shared<Tensor>(*b_constant);
+    operand = b.raw_constant_slot(std::shared_ptr<void>(holder, const_cast<void*>(holder->raw_data())),
+                                  plain_md(b_dims, dnnl_dtype(t)));
+  } else if (same && b_dims == a_dims) {
     EDGE_ASSIGN_OR_RETURN(operand, b.slot_as(node.inputs[kB], b.md(a), node));
   } else {
     EDGE_ASSIGN_OR_RETURN(operand, b.plain_slot(node.inputs[kB], node));
+  }
+  if (same && b.md(operand) != b.md(a)) {
+    const int full = b.view_slot(operand, plain_md(a_dims, dnnl_dtype(t)));
+    EDGE_ASSIGN_OR_RETURN(operand, b.reordered(full, b.md(a), node));
   }
   const QLinearAddParams p = qlinear_add_params(
       *constant_scale(node, kAScale), *constant_zero_point(node, kAZero, t), *constant_scale(node, kBScale),
