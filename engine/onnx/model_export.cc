@@ -2,6 +2,7 @@
 #include "engine/onnx/model_export.h"
 
 #include <fstream>
+#include <map>
 #include <unordered_set>
 
 #include "common/strings.h"
@@ -70,18 +71,18 @@ Status node_to_proto(const Node& node, onnx::NodeProto* p) {
   return Status::ok();
 }
 
+// The model's opsets, plus every domain that passes introduced (edgeserve's fused ops, the
+// com.microsoft QLinear* ops of QDQ fusion) at the version its nodes carry.
 void write_opsets(const Model& model, onnx::ModelProto& mp) {
-  bool uses_edgeserve = false;
-  for (const auto& n : model.graph->nodes()) uses_edgeserve = uses_edgeserve || n->domain == "edgeserve";
-  for (const auto& [domain, version] : model.opsets) {
+  std::map<std::string, int64_t> opsets = model.opsets;
+  for (const auto& n : model.graph->nodes()) {
+    if (opsets.count(n->domain)) continue;
+    opsets[n->domain] = n->domain == "edgeserve" ? kEdgeserveDomainVersion : n->opset;
+  }
+  for (const auto& [domain, version] : opsets) {
     auto* os = mp.add_opset_import();
     os->set_domain(domain);
     os->set_version(version);
-  }
-  if (uses_edgeserve && !model.opsets.count("edgeserve")) {
-    auto* os = mp.add_opset_import();
-    os->set_domain("edgeserve");
-    os->set_version(kEdgeserveDomainVersion);
   }
 }
 

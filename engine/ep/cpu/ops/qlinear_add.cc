@@ -1,5 +1,5 @@
 // com.microsoft.QLinearAdd as a host step with ONNX Runtime's exact arithmetic
-// (engine/ops/qlinear_add.h): eight lanes at a time with AVX2+FMA where the CPU has them, else
+// (engine/ops/qlinear_math.h): eight lanes at a time with AVX2+FMA where the CPU has them, else
 // the scalar formula (std::fma rounds identically). Both operands share one layout, so the step
 // runs over the buffers flat, in place over A when nothing later reads A; a B that broadcasts
 // over trailing dims ([C] into [N, C], a scalar) is applied span by span on plain layouts.
@@ -13,7 +13,7 @@
 #include "common/strings.h"
 #include "engine/ep/cpu/ops/op_table.h"
 #include "engine/ep/cpu/ops/quant_params.h"
-#include "engine/ops/qlinear_add.h"
+#include "engine/ops/qlinear_math.h"
 
 namespace edgeserve::cpu {
 

@@ -4,12 +4,14 @@
 // The oracle for quantized models: every rounding step reproduces ONNX Runtime's x86-64 CPU
 // kernels (MLAS, AVX2/FMA machine) bit for bit, so the formula is written next to each step.
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <limits>
 #include <vector>
 
 #include "engine/ep/reference/kernel_table.h"
+#include "engine/ops/qlinear_math.h"
 #include "engine/ep/reference/kernels/kernel_util.h"
 #include "engine/ops/conv_geometry.h"
 
@@ -30,17 +32,6 @@ int32_t cvt_round(float v) {
 template <typename Q>
 Q saturate(int64_t v) {
   return static_cast<Q>(std::clamp<int64_t>(v, std::numeric_limits<Q>::lowest(), std::numeric_limits<Q>::max()));
-}
-
-// MlasRequantizeOutput and MlasQuantizeLinear: clamp v to [qmin - zp, qmax - zp] (NaN takes the lower
-// bound, as MAXPS does), round half to even, add zp. Callers pass v = float(acc) * scale or x / scale.
-template <typename Q>
-Q requantize(float v, int32_t zp) {
-  const float lo = static_cast<float>(int32_t{std::numeric_limits<Q>::lowest()} - zp);
-  const float hi = static_cast<float>(int32_t{std::numeric_limits<Q>::max()} - zp);
-  v = v > lo ? v : lo;
-  v = v < hi ? v : hi;
-  return static_cast<Q>(static_cast<int32_t>(std::nearbyint(v)) + zp);
 }
 
 // ORT accumulates in int32 and wraps; sums here are int64, brought back the same way.
@@ -398,43 +389,25 @@ struct BinaryParams {
   int32_t a_zp, b_zp, c_zp;
 };
 
-// QLinearAdd, as MlasQLinearAddKernelAvx2Helper computes it for a span operand s (ratio rs = s_scale /
-// c_scale, zero point zs) and the other operand o (ro, zo):
-//   fixed = float(zc) - (rs * zs + ro * zo)
-//   both spans:   v = fma(s, rs, fma(o, ro, fixed))      (s = A, o = B)
-//   o a scalar:   v = fma(s, rs, fixed + o * ro)          (ORT passes the non-scalar operand as s)
-//   c = saturate(cvtps(v))
-struct AddSide {
-  float rs, ro, fixed;
-};
-
-AddSide add_side(float s_scale, int32_t zs, float o_scale, int32_t zo, const BinaryParams& p) {
-  AddSide a;
-  a.rs = s_scale / p.c_scale;
-  a.ro = o_scale / p.c_scale;
-  const float zero_part = a.rs * static_cast<float>(zs) + a.ro * static_cast<float>(zo);
-  a.fixed = static_cast<float>(p.c_zp) - zero_part;
-  return a;
-}
-
+// QLinearAdd (engine/ops/qlinear_math.h). ORT hands MLAS the non-scalar operand first, so when A
+// is the per-span scalar the roles swap: B takes A's place in the formula.
 template <typename T>
 T add_value(int32_t va, int32_t vb, ScalarSide side, const BinaryParams& p) {
   if (side == ScalarSide::kNone) {
-    const AddSide s = add_side(p.a_scale, p.a_zp, p.b_scale, p.b_zp, p);
-    return saturate<T>(cvt_round(std::fma(static_cast<float>(va), s.rs, std::fma(static_cast<float>(vb), s.ro, s.fixed))));
+    return qlinear_add<T>(static_cast<T>(va), static_cast<T>(vb),
+                          qlinear_add_params(p.a_scale, p.a_zp, p.b_scale, p.b_zp, p.c_scale, p.c_zp));
   }
   const bool a_scalar = side == ScalarSide::kA;
-  const AddSide s = a_scalar ? add_side(p.b_scale, p.b_zp, p.a_scale, p.a_zp, p) : add_side(p.a_scale, p.a_zp, p.b_scale, p.b_zp, p);
-  const float fixed = s.fixed + static_cast<float>(a_scalar ? va : vb) * s.ro;
-  return saturate<T>(cvt_round(std::fma(static_cast<float>(a_scalar ? vb : va), s.rs, fixed)));
+  const QLinearAddParams q = a_scalar ? qlinear_add_params(p.b_scale, p.b_zp, p.a_scale, p.a_zp, p.c_scale, p.c_zp)
+                                      : qlinear_add_params(p.a_scale, p.a_zp, p.b_scale, p.b_zp, p.c_scale, p.c_zp);
+  const float fixed = qlinear_add_scalar_b_fixed(static_cast<float>(a_scalar ? va : vb), q);
+  return qlinear_add_scalar_b<T>(static_cast<T>(a_scalar ? vb : va), fixed, q);
 }
 
-// QLinearMul, as MLAS's SSE2 kernel: c = saturate(cvtps(float((a - za) * (b - zb)) * ((sa * sb) / sc) + zc)).
+// QLinearMul (engine/ops/qlinear_math.h).
 template <typename T>
 T mul_value(int32_t va, int32_t vb, const BinaryParams& p) {
-  const float ratio = p.a_scale * p.b_scale / p.c_scale;
-  const float prod = static_cast<float>((va - p.a_zp) * (vb - p.b_zp));
-  return saturate<T>(cvt_round(prod * ratio + static_cast<float>(p.c_zp)));
+  return qlinear_mul<T>(va, vb, qlinear_mul_params(p.a_scale, p.a_zp, p.b_scale, p.b_zp, p.c_scale, p.c_zp));
 }
 
 // Inputs: A, A_scale, [A_zp], B, B_scale, [B_zp], C_scale, [C_zp]; numpy broadcasting.
@@ -635,41 +608,15 @@ Result<AvgPoolState> read_avg_pool_state(const Node& node) {
 
 // ---- Table ops: QLinearSigmoid, QLinearLeakyRelu, QLinearConcat ------------------------------------
 
-// ORT's QlinearBuildLookupTable: for every byte b, v = x_scale * float(int(T(b)) - x_zp), then
-// table[b] = MlasQuantizeLinear(f(v) / y_scale, y_zp). Indexed by the raw byte.
+// The 256-entry table of f (engine/ops/qlinear_math.h), indexed by the raw byte.
 template <typename T, typename F>
-std::vector<T> build_table(const QuantIo& q, F&& f) {
-  std::vector<T> table(256);
-  for (int i = 0; i < 256; ++i) {
-    const T x = static_cast<T>(static_cast<uint8_t>(i));
-    const float v = q.x_scale * static_cast<float>(int32_t{x} - q.x_zp);
-    table[static_cast<size_t>(i)] = requantize<T>(f(v) / q.y_scale, q.y_zp);
-  }
-  return table;
+std::array<T, 256> build_table(const QuantIo& q, F&& f) {
+  return quantized_table<T>(q.x_scale, q.x_zp, q.y_scale, q.y_zp, std::forward<F>(f));
 }
 
 template <typename T>
-void apply_table(const std::vector<T>& table, const T* x, T* y, int64_t n) {
+void apply_table(const std::array<T, 256>& table, const T* x, T* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = table[static_cast<uint8_t>(x[i])];
-}
-
-// MlasComputeLogistic (Eigen's rational approximation, the FMA3 kernel on AVX2 machines):
-// v clamped to [-18, 18]; p = v * poly_a(v^2), q = poly_b(v^2) by Horner steps with fused multiply-add;
-// result clamp(p / q + 0.5, 0, 1).
-float mlas_logistic(float v) {
-  v = std::min(std::max(v, -18.0f), 18.0f);
-  const float v2 = v * v;
-  float p = std::fma(v2, 4.37031012579801e-11f, 1.15627324459942e-07f);
-  p = std::fma(p, v2, 6.08574864600143e-05f);
-  p = std::fma(p, v2, 8.51377133304701e-03f);
-  p = std::fma(p, v2, 2.48287947061529e-01f);
-  p = p * v;
-  float q = std::fma(v2, 6.10247389755681e-13f, 5.76102136993427e-09f);
-  q = std::fma(q, v2, 6.29106785017040e-06f);
-  q = std::fma(q, v2, 1.70198817374094e-03f);
-  q = std::fma(q, v2, 1.16817656904453e-01f);
-  q = std::fma(q, v2, 9.93151921023180e-01f);
-  return std::clamp(p / q + 0.5f, 0.0f, 1.0f);
 }
 
 template <typename F>
@@ -725,7 +672,7 @@ Status run_qlinear_concat(int64_t axis_attr, KernelContext& ctx) {
       const int64_t row = outer > 0 ? x.num_elements() / outer : 0;
       const QuantIo& q = params[k];
       const bool copy = q.x_scale == q.y_scale && q.x_zp == q.y_zp;
-      const std::vector<T> table = build_table<T>(q, [](float v) { return v; });
+      const std::array<T, 256> table = build_table<T>(q, [](float v) { return v; });
       for (int64_t r = 0; r < outer; ++r) {
         const T* src = x.data<T>() + r * row;
         T* dst = y->mutable_data<T>() + r * out_row + column;
