@@ -5,8 +5,11 @@
 //   ratio_a = a_scale / c_scale, ratio_b = b_scale / c_scale (float32)
 //   fixed   = float(c_zero) - (ratio_a * a_zero + ratio_b * b_zero)
 //   c       = saturate(round_half_even(fma(a, ratio_a, fma(b, ratio_b, fixed))))
-// and, when B is a single value, fixed += b * ratio_b once, then c = fma(a, ratio_a, fixed).
-// The fused multiply-adds matter: rounding each product separately flips ties.
+// MLAS's kernel for a single-valued B adds b * ratio_b to the fixed part first; ONNX Runtime's
+// Linux build contracts that into the same fused multiply-add, so one formula covers both (checked
+// against ORT 1.30 with B per tensor, per channel and full size). When A is the single value the
+// roles swap: fma(b, ratio_b, fma(a, ratio_a, fixed)). The fused multiply-adds matter: rounding
+// each product separately flips ties.
 #pragma once
 
 #include <algorithm>
@@ -61,12 +64,11 @@ T qlinear_add(T a, T b, const QLinearAddParams& p) {
   return saturate_rounded<T>(std::fma(static_cast<float>(a), p.ratio_a, partial));
 }
 
-// The fixed part when B is one value for all elements: fixed + b * ratio_b, rounded once each.
-inline float qlinear_add_scalar_b_fixed(float b, const QLinearAddParams& p) { return p.fixed + b * p.ratio_b; }
-
+// The same with A the single value (ORT passes the vector operand first).
 template <typename T>
-T qlinear_add_scalar_b(T a, float fixed_with_b, const QLinearAddParams& p) {
-  return saturate_rounded<T>(std::fma(static_cast<float>(a), p.ratio_a, fixed_with_b));
+T qlinear_add_scalar_a(T a, T b, const QLinearAddParams& p) {
+  const float partial = std::fma(static_cast<float>(a), p.ratio_a, p.fixed);
+  return saturate_rounded<T>(std::fma(static_cast<float>(b), p.ratio_b, partial));
 }
 
 // com.microsoft.QLinearMul (MLAS's SSE2 kernel):

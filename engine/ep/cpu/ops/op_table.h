@@ -42,7 +42,9 @@ std::vector<CpuOp> normalization_ops();  // BatchNormalization (inference), Laye
 std::vector<CpuOp> quantize_ops();       // QuantizeLinear, DequantizeLinear (one scale)
 std::vector<CpuOp> qlinear_conv_ops();   // QLinearConv, QLinearMatMul (int8 primitives)
 std::vector<CpuOp> qlinear_pool_ops();   // com.microsoft.QLinearGlobalAveragePool
-std::vector<CpuOp> qlinear_add_ops();    // com.microsoft.QLinearAdd
+std::vector<CpuOp> qlinear_binary_ops(); // com.microsoft.QLinearAdd, QLinearMul
+std::vector<CpuOp> qlinear_table_ops();  // com.microsoft.QLinearSigmoid, QLinearLeakyRelu
+std::vector<CpuOp> qlinear_concat_ops(); // com.microsoft.QLinearConcat
 
 // The entry for the node's op type, domain and opset, or null.
 const CpuOp* find_cpu_op(const Node& node);

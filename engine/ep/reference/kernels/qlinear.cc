@@ -389,19 +389,13 @@ struct BinaryParams {
   int32_t a_zp, b_zp, c_zp;
 };
 
-// QLinearAdd (engine/ops/qlinear_math.h). ORT hands MLAS the non-scalar operand first, so when A
-// is the per-span scalar the roles swap: B takes A's place in the formula.
+// QLinearAdd (engine/ops/qlinear_math.h): one formula whether B is a full span or a per-span
+// scalar; when A is the per-span scalar the two fused steps swap.
 template <typename T>
 T add_value(int32_t va, int32_t vb, ScalarSide side, const BinaryParams& p) {
-  if (side == ScalarSide::kNone) {
-    return qlinear_add<T>(static_cast<T>(va), static_cast<T>(vb),
-                          qlinear_add_params(p.a_scale, p.a_zp, p.b_scale, p.b_zp, p.c_scale, p.c_zp));
-  }
-  const bool a_scalar = side == ScalarSide::kA;
-  const QLinearAddParams q = a_scalar ? qlinear_add_params(p.b_scale, p.b_zp, p.a_scale, p.a_zp, p.c_scale, p.c_zp)
-                                      : qlinear_add_params(p.a_scale, p.a_zp, p.b_scale, p.b_zp, p.c_scale, p.c_zp);
-  const float fixed = qlinear_add_scalar_b_fixed(static_cast<float>(a_scalar ? va : vb), q);
-  return qlinear_add_scalar_b<T>(static_cast<T>(a_scalar ? vb : va), fixed, q);
+  const QLinearAddParams q = qlinear_add_params(p.a_scale, p.a_zp, p.b_scale, p.b_zp, p.c_scale, p.c_zp);
+  if (side == ScalarSide::kA) return qlinear_add_scalar_a<T>(static_cast<T>(va), static_cast<T>(vb), q);
+  return qlinear_add<T>(static_cast<T>(va), static_cast<T>(vb), q);
 }
 
 // QLinearMul (engine/ops/qlinear_math.h).

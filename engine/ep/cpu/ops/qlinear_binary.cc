@@ -1,8 +1,9 @@
-// com.microsoft.QLinearAdd as a host step with ONNX Runtime's exact arithmetic
+// com.microsoft.QLinearAdd and QLinearMul as host steps with ONNX Runtime's exact arithmetic
 // (engine/ops/qlinear_math.h): eight lanes at a time with AVX2+FMA where the CPU has them, else
 // the scalar formula (std::fma rounds identically). Both operands share one layout, so the step
 // runs over the buffers flat, in place over A when nothing later reads A; a B that broadcasts
-// over trailing dims ([C] into [N, C], a scalar) is applied span by span on plain layouts.
+// over trailing dims ([C] into [N, C], a scalar) is applied span by span on plain layouts, and a
+// constant B that broadcasts otherwise is expanded to A's shape at compile time.
 #include <immintrin.h>
 #include <omp.h>
 
@@ -21,36 +22,23 @@ namespace {
 
 using dnnl::memory;
 
-enum AddInput : size_t { kA = 0, kAScale, kAZero, kB, kBScale, kBZero, kCScale, kCZero };
+enum BinaryInput : size_t { kA = 0, kAScale, kAZero, kB, kBScale, kBZero, kCScale, kCZero };
 
 template <typename T>
-void add_scalar(const T* a, const T* b, T* c, int64_t n, const QLinearAddParams& p) {
-  for (int64_t i = 0; i < n; ++i) c[i] = qlinear_add(a[i], b[i], p);
-}
-
-template <typename T>
-__attribute__((target("avx2,fma"))) __m256 widen8(const T* x) {
+__attribute__((target("avx2,fma"))) __m256i widen8_int(const T* x) {
   const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(x));
-  if constexpr (std::is_same_v<T, uint8_t>) return _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(bytes));
-  return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(bytes));
+  if constexpr (std::is_same_v<T, uint8_t>) return _mm256_cvtepu8_epi32(bytes);
+  return _mm256_cvtepi8_epi32(bytes);
 }
 
-// Eight results: the same operations in the same order as the scalar formula; the saturating
-// packs give the scalar clamp.
+// cvtps rounding (half to even; NaN and overflow to INT32_MIN), then the saturating packs that
+// give the scalar clamp.
 template <typename T>
-__attribute__((target("avx2,fma"))) void add_avx2(const T* a, const T* b, T* c, int64_t n, const QLinearAddParams& p) {
-  const __m256 ra = _mm256_set1_ps(p.ratio_a);
-  const __m256 rb = _mm256_set1_ps(p.ratio_b);
-  const __m256 fixed = _mm256_set1_ps(p.fixed);
-  int64_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m256 v = _mm256_fmadd_ps(widen8(a + i), ra, _mm256_fmadd_ps(widen8(b + i), rb, fixed));
-    const __m256i q = _mm256_cvtps_epi32(v);
-    const __m128i q16 = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
-    const __m128i q8 = std::is_same_v<T, uint8_t> ? _mm_packus_epi16(q16, q16) : _mm_packs_epi16(q16, q16);
-    _mm_storel_epi64(reinterpret_cast<__m128i*>(c + i), q8);
-  }
-  add_scalar(a + i, b + i, c + i, n - i, p);
+__attribute__((target("avx2,fma"))) void store8(__m256 v, T* c) {
+  const __m256i q = _mm256_cvtps_epi32(v);
+  const __m128i q16 = _mm_packs_epi32(_mm256_castsi256_si128(q), _mm256_extracti128_si256(q, 1));
+  const __m128i q8 = std::is_same_v<T, uint8_t> ? _mm_packus_epi16(q16, q16) : _mm_packs_epi16(q16, q16);
+  _mm_storel_epi64(reinterpret_cast<__m128i*>(c), q8);
 }
 
 bool has_avx2_fma() {
@@ -58,47 +46,108 @@ bool has_avx2_fma() {
   return yes;
 }
 
+// QLinearAdd: the same operations in the same order as the scalar formula, eight at a time.
 template <typename T>
-void add_span(const T* a, const T* b, T* c, int64_t n, const QLinearAddParams& p) {
-  if (has_avx2_fma()) {
-    add_avx2(a, b, c, n, p);
-  } else {
-    add_scalar(a, b, c, n, p);
-  }
-}
+struct AddMath {
+  QLinearAddParams p;
 
+  __attribute__((target("avx2,fma"))) void avx2(const T* a, const T* b, T* c, int64_t n) const {
+    const __m256 ra = _mm256_set1_ps(p.ratio_a);
+    const __m256 rb = _mm256_set1_ps(p.ratio_b);
+    const __m256 fixed = _mm256_set1_ps(p.fixed);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      const __m256 vb = _mm256_cvtepi32_ps(widen8_int(b + i));
+      const __m256 va = _mm256_cvtepi32_ps(widen8_int(a + i));
+      store8(_mm256_fmadd_ps(va, ra, _mm256_fmadd_ps(vb, rb, fixed)), c + i);
+    }
+    for (; i < n; ++i) c[i] = qlinear_add(a[i], b[i], p);
+  }
+  void scalar(const T* a, const T* b, T* c, int64_t n) const {
+    for (int64_t i = 0; i < n; ++i) c[i] = qlinear_add(a[i], b[i], p);
+  }
+  void scalar_b(const T* a, T b, T* c, int64_t n) const {
+    for (int64_t i = 0; i < n; ++i) c[i] = qlinear_add(a[i], b, p);
+  }
+};
+
+// QLinearMul: float((a - za) * (b - zb)) * ratio + zc, eight at a time.
 template <typename T>
-class QLinearAddOp : public HostOp {
+struct MulMath {
+  QLinearMulParams p;
+
+  __attribute__((target("avx2,fma"))) void avx2(const T* a, const T* b, T* c, int64_t n) const {
+    const __m256i za = _mm256_set1_epi32(p.a_zero);
+    const __m256i zb = _mm256_set1_epi32(p.b_zero);
+    const __m256 ratio = _mm256_set1_ps(p.ratio);
+    const __m256 zc = _mm256_set1_ps(p.c_zero);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+      const __m256i prod = _mm256_mullo_epi32(_mm256_sub_epi32(widen8_int(a + i), za), _mm256_sub_epi32(widen8_int(b + i), zb));
+      // Multiply, then add: two roundings, as the scalar formula (no fused multiply-add here).
+      store8(_mm256_add_ps(_mm256_mul_ps(_mm256_cvtepi32_ps(prod), ratio), zc), c + i);
+    }
+    for (; i < n; ++i) c[i] = qlinear_mul<T>(a[i], b[i], p);
+  }
+  void scalar(const T* a, const T* b, T* c, int64_t n) const {
+    for (int64_t i = 0; i < n; ++i) c[i] = qlinear_mul<T>(a[i], b[i], p);
+  }
+  void scalar_b(const T* a, T b, T* c, int64_t n) const {
+    for (int64_t i = 0; i < n; ++i) c[i] = qlinear_mul<T>(a[i], b, p);
+  }
+};
+
+template <typename T, typename Math>
+class QLinearBinaryOp : public HostOp {
  public:
   // `span` elements of B repeat over A's `count` elements (span == count: same shape).
-  QLinearAddOp(QLinearAddParams p, int64_t count, int64_t span, bool scalar_b)
-      : p_(p), count_(count), span_(span), scalar_b_(scalar_b) {}
+  QLinearBinaryOp(Math math, int64_t count, int64_t span, bool scalar_b)
+      : math_(math), count_(count), span_(span), scalar_b_(scalar_b) {}
 
   void run(const StepArgs& args) const override {
     const T* a = static_cast<const T*>(args.at(DNNL_ARG_SRC_0).get_data_handle());
     const T* b = static_cast<const T*>(args.at(DNNL_ARG_SRC_1).get_data_handle());
     T* c = static_cast<T*>(args.at(DNNL_ARG_DST).get_data_handle());
     if (scalar_b_) {
-      const float fixed = qlinear_add_scalar_b_fixed(static_cast<float>(b[0]), p_);
-      for (int64_t i = 0; i < count_; ++i) c[i] = qlinear_add_scalar_b(a[i], fixed, p_);
+      math_.scalar_b(a, b[0], c, count_);
       return;
     }
     // Chunks of whole B spans (or of 4096 elements when B is full size) across the team.
     const int64_t chunk = span_ == count_ ? 4096 : span_;
     const int64_t chunks = (count_ + chunk - 1) / chunk;
+    const bool vector = has_avx2_fma();
 #pragma omp parallel for schedule(static)
     for (int64_t k = 0; k < chunks; ++k) {
       const int64_t begin = k * chunk;
       const int64_t n = std::min(chunk, count_ - begin);
-      add_span(a + begin, b + (span_ == count_ ? begin : 0), c + begin, n, p_);
+      const T* bk = b + (span_ == count_ ? begin : 0);
+      if (vector) {
+        math_.avx2(a + begin, bk, c + begin, n);
+      } else {
+        math_.scalar(a + begin, bk, c + begin, n);
+      }
     }
   }
 
  private:
-  QLinearAddParams p_;
+  Math math_;
   int64_t count_, span_;
   bool scalar_b_;
 };
+
+template <typename T>
+std::shared_ptr<const HostOp> make_binary_op(const Node& node, DType t, int64_t count, int64_t span) {
+  const float sa = *constant_scale(node, kAScale), sb = *constant_scale(node, kBScale), sc = *constant_scale(node, kCScale);
+  const int32_t za = *constant_zero_point(node, kAZero, t), zb = *constant_zero_point(node, kBZero, t),
+                zc = *constant_zero_point(node, kCZero, t);
+  const bool scalar_b = span == 1 && count != 1;
+  if (node.op_type == "QLinearAdd") {
+    return std::make_shared<QLinearBinaryOp<T, AddMath<T>>>(AddMath<T>{qlinear_add_params(sa, za, sb, zb, sc, zc)},
+                                                            count, span, scalar_b);
+  }
+  return std::make_shared<QLinearBinaryOp<T, MulMath<T>>>(MulMath<T>{qlinear_mul_params(sa, za, sb, zb, sc, zc)},
+                                                          count, span, scalar_b);
+}
 
 std::optional<std::vector<Dim>> known_dims(const Value* v) {
   if (v->constant) {
@@ -122,7 +171,7 @@ bool b_broadcasts_as_span(const std::vector<Dim>& a, std::vector<Dim> b) {
 // A constant B may broadcast any way (it is expanded at compile time when it is not a span); a
 // computed B must be A's shape or its trailing dims, which the static types must show. A's own
 // static type can be missing (a Reshape whose target passes computed), since B is not larger.
-bool claims_qlinear_add(const Node& node) {
+bool claims_qlinear_binary(const Node& node) {
   const DType t = value_type(node.inputs[kA]);
   if (!is_quantized_type(t) || value_type(node.inputs[kB]) != t) return false;
   if (node.inputs[kA]->constant) return false;
@@ -179,7 +228,7 @@ int64_t elements(const memory::dims& dims) {
   return n;
 }
 
-Status build_qlinear_add(const Node& node, ProgramBuilder& b) {
+Status build_qlinear_binary(const Node& node, ProgramBuilder& b) {
   const DType t = value_type(node.inputs[kA]);
   const memory::dims a_dims = b.dims_of(node.inputs[kA]);
   memory::dims b_dims = b.dims_of(node.inputs[kB]);
@@ -216,21 +265,14 @@ Status build_qlinear_add(const Node& node, ProgramBuilder& b) {
     const int full = b.view_slot(operand, plain_md(a_dims, dnnl_dtype(t)));
     EDGE_ASSIGN_OR_RETURN(operand, b.reordered(full, b.md(a), node));
   }
-  const QLinearAddParams p = qlinear_add_params(
-      *constant_scale(node, kAScale), *constant_zero_point(node, kAZero, t), *constant_scale(node, kBScale),
-      *constant_zero_point(node, kBZero, t), *constant_scale(node, kCScale), *constant_zero_point(node, kCZero, t));
   // In place over A's own slot (not over a converted copy that other readers may share).
   EDGE_ASSIGN_OR_RETURN(int own, b.slot_of(node.inputs[kA]));
   int dst = a;
   if (own != a || !b.can_overwrite(node.inputs[kA], node)) {
     EDGE_ASSIGN_OR_RETURN(dst, b.new_slot(b.md(a), node));
   }
-  std::shared_ptr<const HostOp> op;
-  if (t == DType::kUint8) {
-    op = std::make_shared<QLinearAddOp<uint8_t>>(p, count, span, span == 1 && count != 1);
-  } else {
-    op = std::make_shared<QLinearAddOp<int8_t>>(p, count, span, span == 1 && count != 1);
-  }
+  std::shared_ptr<const HostOp> op =
+      t == DType::kUint8 ? make_binary_op<uint8_t>(node, t, count, span) : make_binary_op<int8_t>(node, t, count, span);
   b.add_host_step(std::move(op), {{DNNL_ARG_SRC_0, a}, {DNNL_ARG_SRC_1, operand}, {DNNL_ARG_DST, dst}}, node);
   b.define(node.outputs[0], dst);
   return Status::ok();
@@ -238,8 +280,9 @@ Status build_qlinear_add(const Node& node, ProgramBuilder& b) {
 
 }  // namespace
 
-std::vector<CpuOp> qlinear_add_ops() {
-  return {CpuOp{"QLinearAdd", claims_qlinear_add, build_qlinear_add, "com.microsoft", 1}};
+std::vector<CpuOp> qlinear_binary_ops() {
+  return {CpuOp{"QLinearAdd", claims_qlinear_binary, build_qlinear_binary, "com.microsoft", 1},
+          CpuOp{"QLinearMul", claims_qlinear_binary, build_qlinear_binary, "com.microsoft", 1}};
 }
 
 }  // namespace edgeserve::cpu
