@@ -1,7 +1,7 @@
 // Resize/Upsample by whole-number factors in nearest mode as a oneDNN resampling primitive, in
 // the input's layout. oneDNN's nearest picks round((o + 0.5) / f - 0.5), which for a whole
 // factor f is floor(o / f): ONNX's "asymmetric" transform with nearest_mode "floor". Every other
-// mode stays on the reference provider.
+// mode stays on the reference provider. Float32 and int8/uint8 (a copy of values).
 #include <cmath>
 
 #include "common/strings.h"
@@ -28,7 +28,10 @@ bool has_string_attr(const Node& node, const char* name, const char* fallback, c
 
 bool claims_resize(const Node& node) {
   const int rank = static_rank(node.inputs[0]);
-  if (node.opset < 11 || rank < 3 || rank > 5 || !is_float32(node.inputs[0]) || !is_float32(node.outputs[0])) return false;
+  // Nearest copies values, so quantized tensors resize the same way.
+  const DType type = node.inputs[0]->type.dtype;
+  const bool held = type == DType::kFloat32 || type == DType::kUint8 || type == DType::kInt8;
+  if (node.opset < 11 || rank < 3 || rank > 5 || !held || node.outputs[0]->type.dtype != type) return false;
   if (!has_string_attr(node, "mode", "nearest", "nearest") ||
       !has_string_attr(node, "coordinate_transformation_mode", "half_pixel", "asymmetric") ||
       !has_string_attr(node, "nearest_mode", "round_prefer_floor", "floor")) {
@@ -64,7 +67,7 @@ Status build_resize(const Node& node, ProgramBuilder& b) {
     factors.push_back(scales[i]);
   }
   dnnl::resampling_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::resampling_nearest, factors,
-                                   b.md(src), memory::desc(out, memory::data_type::f32, Tag::any));
+                                   b.md(src), memory::desc(out, b.md(src).data_type(), Tag::any));
   dnnl::resampling_forward::primitive_desc pd(d, user_scratchpad(), b.engine());
   EDGE_ASSIGN_OR_RETURN(int dst, b.new_slot(pd.dst_desc(), node));
   b.add_step(dnnl::resampling_forward(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}}, node);
