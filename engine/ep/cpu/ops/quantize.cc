@@ -32,6 +32,10 @@ bool claims_quantize(const Node& node) {
   return constant_scale(node, 1) && constant_zero_point(node, 2, q);
 }
 
+std::pair<int32_t, int32_t> quantized_range(DType q) {
+  return q == DType::kUint8 ? std::pair<int32_t, int32_t>{0, 255} : std::pair<int32_t, int32_t>{-128, 127};
+}
+
 // A float32 constant of rank `rank` and all dims 1 holding `value`: the broadcast operand.
 int scalar_slot(ProgramBuilder& b, float value, size_t rank) {
   auto holder = std::make_shared<float>(value);
@@ -106,6 +110,11 @@ Status build_quantize(const Node& node, ProgramBuilder& b) {
   const size_t rank = b.md(src).dims().size();
   dnnl::post_ops ops;
   if (quantize) {
+    // Clamp first, as ORT does: an infinity then saturates to its end of the range (the bare
+    // conversion would turn it into INT_MIN) and NaN takes the lower bound.
+    const auto range = quantized_range(q);
+    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_clip, static_cast<float>(range.first - zero),
+                       static_cast<float>(range.second - zero));
     ops.append_eltwise(1.f, dnnl::algorithm::eltwise_round, 0.f, 0.f);
     if (zero != 0) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, 1.f, static_cast<float>(zero));
   } else {

@@ -39,10 +39,11 @@ Result<ParamLayout> param_layout(const Tensor& x, const Tensor& scale, const Ten
   return layout;
 }
 
-// Rounds half to even and saturates into Q; NaN maps to 0 so the conversion is always defined.
+// Rounds half to even and saturates into Q. NaN takes the lower bound, as in ONNX Runtime (MLAS
+// clamps with MAXPS, which returns the bound for NaN); the ONNX spec leaves it undefined.
 template <typename Q>
 Q saturate_round(double v) {
-  if (std::isnan(v)) return Q{0};
+  if (std::isnan(v)) return std::numeric_limits<Q>::lowest();
   v = std::nearbyint(v);
   if (v <= static_cast<double>(std::numeric_limits<Q>::lowest())) return std::numeric_limits<Q>::lowest();
   if (v >= static_cast<double>(std::numeric_limits<Q>::max())) return std::numeric_limits<Q>::max();
