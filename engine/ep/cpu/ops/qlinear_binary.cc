@@ -66,7 +66,13 @@ struct AddMath {
   void scalar(const T* a, const T* b, T* c, int64_t n) const {
     for (int64_t i = 0; i < n; ++i) c[i] = qlinear_add(a[i], b[i], p);
   }
+  // B one value: the general formula (ORT's build fuses its scalar-B kernel into the same steps).
+  // When A is one value too, ORT's broadcast treats A as the scalar: the steps swap.
   void scalar_b(const T* a, T b, T* c, int64_t n) const {
+    if (n == 1) {
+      c[0] = qlinear_add_scalar_a(a[0], b, p);
+      return;
+    }
     for (int64_t i = 0; i < n; ++i) c[i] = qlinear_add(a[i], b, p);
   }
 };
@@ -140,7 +146,7 @@ std::shared_ptr<const HostOp> make_binary_op(const Node& node, DType t, int64_t 
   const float sa = *constant_scale(node, kAScale), sb = *constant_scale(node, kBScale), sc = *constant_scale(node, kCScale);
   const int32_t za = *constant_zero_point(node, kAZero, t), zb = *constant_zero_point(node, kBZero, t),
                 zc = *constant_zero_point(node, kCZero, t);
-  const bool scalar_b = span == 1 && count != 1;
+  const bool scalar_b = span == 1;
   if (node.op_type == "QLinearAdd") {
     return std::make_shared<QLinearBinaryOp<T, AddMath<T>>>(AddMath<T>{qlinear_add_params(sa, za, sb, zb, sc, zc)},
                                                             count, span, scalar_b);
@@ -168,17 +174,29 @@ bool b_broadcasts_as_span(const std::vector<Dim>& a, std::vector<Dim> b) {
   return true;
 }
 
-// A constant B may broadcast any way (it is expanded at compile time when it is not a span); a
-// computed B must be A's shape or its trailing dims, which the static types must show. A's own
-// static type can be missing (a Reshape whose target passes computed), since B is not larger.
+// B (static dims known) broadcasts into A's static dims without making any dim of A larger.
+bool broadcasts_without_growing(const std::vector<Dim>& a, const std::vector<Dim>& b) {
+  if (b.size() > a.size()) return false;
+  for (size_t i = 0; i < b.size(); ++i) {
+    const Dim& da = a[a.size() - b.size() + i];
+    if (!(b[i].is_known() && b[i].value == 1) && !da.same_as(b[i])) return false;
+  }
+  return true;
+}
+
+// A constant B may broadcast any way into A's static dims that does not grow them (it is expanded
+// at compile time when it is not a span), or be a single value; a computed B must be A's shape or
+// its trailing dims. The static types must show it: C is never larger than A.
 bool claims_qlinear_binary(const Node& node) {
   const DType t = value_type(node.inputs[kA]);
   if (!is_quantized_type(t) || value_type(node.inputs[kB]) != t) return false;
   if (node.inputs[kA]->constant) return false;
+  auto a = known_dims(node.inputs[kA]);
+  auto b = known_dims(node.inputs[kB]);
   if (!node.inputs[kB]->constant) {
-    auto a = known_dims(node.inputs[kA]);
-    auto b = known_dims(node.inputs[kB]);
     if (!a || !b || a->empty() || !b_broadcasts_as_span(*a, *b)) return false;
+  } else if (node.inputs[kB]->constant->num_elements() != 1 && !(a && broadcasts_without_growing(*a, *b))) {
+    return false;  // C would be larger than A (or A's shape is unknown)
   }
   return constant_scale(node, kAScale) && constant_zero_point(node, kAZero, t) && constant_scale(node, kBScale) &&
          constant_zero_point(node, kBZero, t) && constant_scale(node, kCScale) && constant_zero_point(node, kCZero, t);

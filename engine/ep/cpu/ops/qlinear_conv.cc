@@ -44,10 +44,11 @@ std::vector<float> output_scales(const Node& node, int64_t channels) {
   return out;
 }
 
-dnnl::primitive_attr qlinear_attr(const Node& node, int64_t channels, int channel_dim) {
+// `with_zero_point` false: the output zero point is left to a separate step (float32 output).
+dnnl::primitive_attr qlinear_attr(const Node& node, int64_t channels, int channel_dim, bool with_zero_point = true) {
   const std::vector<float> scales = output_scales(node, channels);
-  dnnl::primitive_attr attr =
-      requantize_attr(scales, scales.size() == 1 ? 0 : 1 << channel_dim, *constant_zero_point(node, kYZero, output_type(node)));
+  const int32_t y_zero = with_zero_point ? *constant_zero_point(node, kYZero, output_type(node)) : 0;
+  dnnl::primitive_attr attr = requantize_attr(scales, scales.size() == 1 ? 0 : 1 << channel_dim, y_zero);
   const int32_t x_zero = *constant_zero_point(node, kXZero, value_type(node.inputs[kX]));
   if (x_zero != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {x_zero});
   return attr;
@@ -73,10 +74,27 @@ Status build_qlinear_conv(const Node& node, ProgramBuilder& b) {
   const bool has_bias = node.has_input(kBias);
   auto any = [](const memory::dims& d, DType t) { return memory::desc(d, dnnl_dtype(t), Tag::any); };
   const memory::desc bias_md = has_bias ? memory::desc(s.bias, memory::data_type::s32, Tag::a) : memory::desc();
-  dnnl::convolution_forward::desc d(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
-                                    any(s.src, value_type(node.inputs[kX])), any(s.weights, DType::kInt8), bias_md,
-                                    any(s.dst, output_type(node)), s.strides, s.dilates, s.pad_l, s.pad_r);
-  dnnl::convolution_forward::primitive_desc pd(d, qlinear_attr(node, channels, 1), b.engine());
+  auto conv_desc = [&](DType dst_type) {
+    return dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct,
+                                           any(s.src, value_type(node.inputs[kX])), any(s.weights, DType::kInt8),
+                                           bias_md, any(s.dst, dst_type), s.strides, s.dilates, s.pad_l, s.pad_r);
+  };
+  // oneDNN's grouped (not depthwise) int8 kernels take no eltwise post-ops, which a non-zero output
+  // zero point needs: those write float32 x scale, then a separate step rounds and adds it.
+  // (oneDNN 2.6 accepts the descriptor and then fails to generate the kernel.)
+  dnnl::convolution_forward::primitive_desc pd;
+  dnnl::convolution_forward conv;
+  bool requantize_after = false;
+  try {
+    pd = dnnl::convolution_forward::primitive_desc(conv_desc(output_type(node)), qlinear_attr(node, channels, 1),
+                                                   b.engine());
+    conv = dnnl::convolution_forward(pd);
+  } catch (const dnnl::error&) {
+    pd = dnnl::convolution_forward::primitive_desc(conv_desc(DType::kFloat32),
+                                                   qlinear_attr(node, channels, 1, /*with_zero_point=*/false), b.engine());
+    conv = dnnl::convolution_forward(pd);
+    requantize_after = true;
+  }
   EDGE_ASSIGN_OR_RETURN(int src, b.slot_as(node.inputs[kX], pd.src_desc(), node));
   EDGE_ASSIGN_OR_RETURN(int weights, b.typed_constant_slot(node.inputs[kW], pd.weights_desc()));
   std::vector<std::pair<int, int>> args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}};
@@ -86,7 +104,11 @@ Status build_qlinear_conv(const Node& node, ProgramBuilder& b) {
   }
   EDGE_ASSIGN_OR_RETURN(int dst, b.new_slot(pd.dst_desc(), node));
   args.emplace_back(DNNL_ARG_DST, dst);
-  b.add_step(dnnl::convolution_forward(pd), std::move(args), node);
+  b.add_step(conv, std::move(args), node);
+  if (requantize_after) {
+    EDGE_ASSIGN_OR_RETURN(dst, add_requantize_step(b, node, dst, *constant_zero_point(node, kYZero, output_type(node)),
+                                                   output_type(node)));
+  }
   b.define(node.outputs[0], dst);
   return Status::ok();
 }

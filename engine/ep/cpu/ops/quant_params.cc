@@ -2,6 +2,7 @@
 #include "engine/ep/cpu/ops/quant_params.h"
 
 #include <cmath>
+#include <memory>
 
 #include "engine/ep/cpu/ops/op_table.h"
 #include "engine/ep/cpu/scratchpad.h"
@@ -62,6 +63,27 @@ dnnl::primitive_attr requantize_attr(const std::vector<float>& scales, int mask,
     attr.set_post_ops(ops);
   }
   return attr;
+}
+
+int scalar_constant_slot(ProgramBuilder& b, float value, size_t rank) {
+  auto holder = std::make_shared<float>(value);
+  return b.raw_constant_slot(std::shared_ptr<void>(holder, holder.get()), plain_md(dnnl::memory::dims(rank, 1)));
+}
+
+Result<int> add_requantize_step(ProgramBuilder& b, const Node& node, int scaled, int32_t zero, DType type) {
+  dnnl::post_ops ops;
+  ops.append_eltwise(1.f, dnnl::algorithm::eltwise_round, 0.f, 0.f);
+  if (zero != 0) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, 1.f, static_cast<float>(zero));
+  dnnl::primitive_attr attr = user_scratchpad();
+  attr.set_post_ops(ops);
+  const dnnl::memory::desc& src = b.md(scaled);
+  const int nothing = scalar_constant_slot(b, 0.f, static_cast<size_t>(src.data.ndims));
+  dnnl::binary::primitive_desc pd(
+      dnnl::binary::desc(dnnl::algorithm::binary_add, src, b.md(nothing), with_dtype(src, dnnl_dtype(type))), attr,
+      b.engine());
+  EDGE_ASSIGN_OR_RETURN(int dst, b.new_slot(pd.dst_desc(), node));
+  b.add_step(dnnl::binary(pd), {{DNNL_ARG_SRC_0, scaled}, {DNNL_ARG_SRC_1, nothing}, {DNNL_ARG_DST, dst}}, node);
+  return dst;
 }
 
 }  // namespace edgeserve::cpu

@@ -8,6 +8,7 @@
 
 #include "oneapi/dnnl/dnnl.hpp"
 
+#include "engine/ep/cpu/program_builder.h"
 #include "engine/ir/graph.h"
 
 namespace edgeserve::cpu {
@@ -28,5 +29,12 @@ DType value_type(const Value* v);  // the static element type (kUndefined when a
 // (which rounds, then adds), so a non-zero y_zp becomes round and linear post-ops and the final
 // conversion only saturates. `mask` is the output-scale mask (0: one scale; per channel: 1 << dim).
 dnnl::primitive_attr requantize_attr(const std::vector<float>& scales, int mask, int32_t y_zero_point);
+
+// A step turning float32 slot `scaled` (already acc * scale) into `type` in the same layout:
+// round half to even, add `zero`, saturate. Returns the new slot.
+Result<int> add_requantize_step(ProgramBuilder& b, const Node& node, int scaled, int32_t zero, DType type);
+
+// A float32 constant of rank `rank`, all dims 1, holding `value`: a broadcast operand.
+int scalar_constant_slot(ProgramBuilder& b, float value, size_t rank);
 
 }  // namespace edgeserve::cpu

@@ -36,12 +36,6 @@ std::pair<int32_t, int32_t> quantized_range(DType q) {
   return q == DType::kUint8 ? std::pair<int32_t, int32_t>{0, 255} : std::pair<int32_t, int32_t>{-128, 127};
 }
 
-// A float32 constant of rank `rank` and all dims 1 holding `value`: the broadcast operand.
-int scalar_slot(ProgramBuilder& b, float value, size_t rank) {
-  auto holder = std::make_shared<float>(value);
-  return b.raw_constant_slot(std::shared_ptr<void>(holder, holder.get()), plain_md(memory::dims(rank, 1)));
-}
-
 // The binary primitive for src's layout, or for the plain layout when oneDNN has none for it.
 Result<dnnl::binary::primitive_desc> binary_pd(ProgramBuilder& b, const Node& node, dnnl::algorithm alg, int& src,
                                                int operand, memory::data_type dst_type,
@@ -123,7 +117,7 @@ Status build_quantize(const Node& node, ProgramBuilder& b) {
   dnnl::primitive_attr attr = user_scratchpad();
   attr.set_post_ops(ops);
   // Quantize: x / scale; dequantize: (x - zero) and then the post-op's * scale.
-  const int operand = scalar_slot(b, quantize ? scale : static_cast<float>(zero), rank);
+  const int operand = scalar_constant_slot(b, quantize ? scale : static_cast<float>(zero), rank);
   const auto alg = quantize ? dnnl::algorithm::binary_div : dnnl::algorithm::binary_sub;
   const memory::data_type dst_type = quantize ? dnnl_dtype(q) : memory::data_type::f32;
   EDGE_ASSIGN_OR_RETURN(dnnl::binary::primitive_desc pd, binary_pd(b, node, alg, src, operand, dst_type, attr));
