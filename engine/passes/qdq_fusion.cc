@@ -165,22 +165,23 @@ bool absorbed_by_q(const Node& act, const QOutput& y) {
          quantize(bounds->second) >= static_cast<double>(type_max(y.params.qtype));
 }
 
-// The Q after a Conv: directly, or through a Relu/Clip it makes redundant (removed with it).
-struct ConvOutput {
+// The Q after an op: directly, or through a Relu/Clip it makes redundant (removed with it; ONNX
+// Runtime drops such an activation before fusing, whatever produces it).
+struct ActivatedOutput {
   QOutput y;
   Node* activation = nullptr;
 };
 
-std::optional<ConvOutput> conv_output(const Graph& graph, const Node& op) {
+std::optional<ActivatedOutput> activated_output(const Graph& graph, const Node& op) {
   Value* out = op.outputs[0];
-  if (auto y = q_output(graph, out)) return ConvOutput{*y, nullptr};
+  if (auto y = q_output(graph, out)) return ActivatedOutput{*y, nullptr};
   if (out->consumers.size() != 1) return std::nullopt;
   Node* act = out->consumers[0];
   if (!is_onnx_op(act, "Relu") && !is_onnx_op(act, "Clip")) return std::nullopt;
   if (act->inputs[0] != out || !only_feeds(graph, out, *act) || act->outputs.size() != 1) return std::nullopt;
   auto y = q_output(graph, act->outputs[0]);
   if (!y || !absorbed_by_q(*act, *y)) return std::nullopt;
-  return ConvOutput{*y, act};
+  return ActivatedOutput{*y, act};
 }
 
 // A Conv bias as QLinearConv wants it: int32 with scale x_scale * w_scale[c] and zero point 0.
@@ -290,7 +291,7 @@ bool fuse_conv(Fusion& f, Node& op) {
   if (op.num_present_inputs() < 2 || op.inputs.size() > 3) return false;
   auto x = dq_input(op, 0);
   auto w = dq_weight(op, 1, /*axis=*/0);
-  auto out = conv_output(f.graph, op);
+  auto out = activated_output(f.graph, op);
   if (!x || !w || !out || x->params.qtype != out->y.params.qtype) return false;
   std::optional<ConvBias> bias;
   if (op.has_input(2) && !(bias = conv_bias(f.graph, op.inputs[2], *x, *w))) return false;
@@ -338,8 +339,9 @@ bool fuse_matmul(Fusion& f, Node& op) {
   if (op.num_present_inputs() != 2) return false;
   auto a = dq_input(op, 0);
   auto b = dq_weight(op, 1, /*axis=*/trans_b ? 0 : 1, /*rank=*/2);  // per column of the product
-  auto y = q_output(f.graph, op.outputs[0]);
-  if (!a || !b || !y || a->params.qtype != y->params.qtype) return false;
+  auto out = activated_output(f.graph, op);
+  if (!a || !b || !out || a->params.qtype != out->y.params.qtype) return false;
+  const QOutput* y = &out->y;
   if (a->quantized->type.dims && a->quantized->type.dims->size() < 2) return false;
   if (trans_b) b->quantized = add_constant(f.graph, b->quantized->name + "_transposed", transposed_2d(*b->quantized->constant));
   std::vector<Value*> inputs;
@@ -348,22 +350,26 @@ bool fuse_matmul(Fusion& f, Node& op) {
   add_output_params(f, inputs, *y);
   op.attributes.clear();
   rewrite(f, op, "QLinearMatMul", "", op.opset, std::move(inputs), *y);
+  if (out->activation != nullptr) f.removed.insert(out->activation);
   return true;
 }
 
-// DQ(x), DQ(y) -> Add/Mul -> Q: com.microsoft QLinearAdd / QLinearMul.
+// DQ(x), DQ(y) -> Add/Mul [-> Relu/Clip absorbed by Q] -> Q: com.microsoft QLinearAdd / QLinearMul.
 bool fuse_binary(Fusion& f, Node& op) {
   const char* qop = is_onnx_op(&op, "Add") ? "QLinearAdd" : is_onnx_op(&op, "Mul") ? "QLinearMul" : nullptr;
   if (qop == nullptr || op.inputs.size() != 2 || op.outputs.size() != 1) return false;
   auto a = dq_input(op, 0);
   auto b = dq_input(op, 1);
-  auto y = q_output(f.graph, op.outputs[0]);
-  if (!a || !b || !y || a->params.qtype != y->params.qtype || b->params.qtype != y->params.qtype) return false;
+  auto out = activated_output(f.graph, op);
+  if (!a || !b || !out) return false;
+  const QOutput& y = out->y;
+  if (a->params.qtype != y.params.qtype || b->params.qtype != y.params.qtype) return false;
   std::vector<Value*> inputs;
   add_operand(f, inputs, *a);
   add_operand(f, inputs, *b);
-  add_output_params(f, inputs, *y);
-  rewrite(f, op, qop, kMicrosoftDomain, kMicrosoftOpset, std::move(inputs), *y);
+  add_output_params(f, inputs, y);
+  rewrite(f, op, qop, kMicrosoftDomain, kMicrosoftOpset, std::move(inputs), y);
+  if (out->activation != nullptr) f.removed.insert(out->activation);
   return true;
 }
 

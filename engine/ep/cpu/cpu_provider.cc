@@ -1,6 +1,8 @@
 // Claims, and compilation of subgraphs into SubgraphKernels.
 #include "engine/ep/cpu/cpu_provider.h"
 
+#include <algorithm>
+
 #include "common/strings.h"
 #include "engine/ep/cpu/dnnl_types.h"
 #include "engine/ep/cpu/ops/op_table.h"
@@ -14,9 +16,12 @@ CpuProvider::CpuProvider(const CpuOptions& options) : options_(options) {
 
 bool CpuProvider::supports(const Node& node) const {
   // A node on constants only is constant folding's business (level >= 1), not a kernel's.
-  if (node.inputs.empty() || node.inputs[0] == nullptr || node.inputs[0]->constant) return false;
+  const bool computed_input = std::any_of(node.inputs.begin(), node.inputs.end(),
+                                          [](const Value* v) { return v != nullptr && !v->constant; });
+  if (node.inputs.empty() || node.inputs[0] == nullptr || !computed_input) return false;
   const cpu::CpuOp* op = cpu::find_cpu_op(node);
-  return op != nullptr && op->claims(node);
+  if (op == nullptr || (node.inputs[0]->constant && !op->constant_input0)) return false;
+  return op->claims(node);
 }
 
 Result<std::unique_ptr<Kernel>> CpuProvider::create_kernel(const Node& node) const {

@@ -10,11 +10,15 @@ namespace {
 
 using dnnl::memory;
 
+// Float32, or int8/uint8 (quantized tensors with one shared scale: a pure copy).
 bool claims_concat(const Node& node) {
   const int rank = static_rank(node.inputs[0]);
-  if (rank < 1 || !float32_io(node) || node.num_present_inputs() < 1) return false;
+  if (rank < 1 || node.num_present_inputs() < 1 || node.inputs[0] == nullptr) return false;
+  const DType type = node.inputs[0]->type.dtype;
+  if (type != DType::kFloat32 && type != DType::kUint8 && type != DType::kInt8) return false;
+  if (node.outputs[0]->type.dtype != type) return false;
   for (const Value* in : node.inputs) {
-    if (in == nullptr || static_rank(in) != rank) return false;
+    if (in == nullptr || static_rank(in) != rank || in->type.dtype != type) return false;
   }
   auto axis = node.attr_int("axis");
   return axis.is_ok() && axis.value() >= -rank && axis.value() < rank;
@@ -25,7 +29,7 @@ Result<std::vector<int>> input_slots(const Node& node, ProgramBuilder& b, bool p
   for (const Value* in : node.inputs) {
     int s = -1;
     if (in->constant) {
-      EDGE_ASSIGN_OR_RETURN(s, b.constant_slot(in, plain_md(b.dims_of(in))));
+      EDGE_ASSIGN_OR_RETURN(s, b.typed_constant_slot(in, plain_md(b.dims_of(in), dnnl_dtype(in->type.dtype))));
     } else if (plain) {
       EDGE_ASSIGN_OR_RETURN(s, b.plain_slot(in, node));
     } else {
@@ -57,7 +61,7 @@ Status build_plain_concat(const Node& node, ProgramBuilder& b, const std::vector
   memory::dims out = b.md(slots[0]).dims();
   out[axis] = 0;
   for (int s : slots) out[axis] += b.md(s).dims()[axis];
-  EDGE_ASSIGN_OR_RETURN(int dst, b.new_slot(plain_md(out), node));
+  EDGE_ASSIGN_OR_RETURN(int dst, b.new_slot(plain_md(out, b.md(slots[0]).data_type()), node));
   const std::vector<int64_t> strides = contiguous_strides(Dims(out.begin(), out.end()));
   int64_t offset = 0;
   for (int s : slots) {

@@ -25,6 +25,9 @@ struct CpuOp {
   BuildFn build;
   const char* domain = "";  // "" = ai.onnx
   int min_opset = 1;
+  // Input 0 may be a constant (QLinearConcat's first inputs are its output scale and zero point);
+  // for every other op a constant input 0 leaves the node to the reference provider.
+  bool constant_input0 = false;
 };
 
 std::vector<CpuOp> conv_ops();     // Conv, edgeserve.FusedConv

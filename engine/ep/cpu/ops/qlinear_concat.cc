@@ -167,7 +167,7 @@ Status build_qlinear_concat(const Node& node, ProgramBuilder& b) {
 }  // namespace
 
 std::vector<CpuOp> qlinear_concat_ops() {
-  return {CpuOp{"QLinearConcat", claims_qlinear_concat, build_qlinear_concat, "com.microsoft", 1}};
+  return {CpuOp{"QLinearConcat", claims_qlinear_concat, build_qlinear_concat, "com.microsoft", 1, /*constant_input0=*/true}};
 }
 
 }  // namespace edgeserve::cpu
