@@ -12,6 +12,7 @@
 #include "engine/passes/identity_elimination.h"
 #include "engine/passes/matmul_add_to_gemm.h"
 #include "engine/passes/qdq_fusion.h"
+#include "engine/passes/qlinear_table_fusion.h"
 #include "engine/passes/reshape_dim_copy.h"
 #include "engine/passes/reshape_elimination.h"
 #include "engine/passes/shape_folding.h"
@@ -26,7 +27,10 @@ Status run_passes(Graph& graph, int level, const ExecutionProvider& evaluator) {
     EDGE_RETURN_IF_ERROR(eliminate_dead_nodes(graph));
     EDGE_RETURN_IF_ERROR(eliminate_identities(graph));
     // A level-2 pass, run before constant folding would turn the DQ of a weight into floats.
-    if (level >= 2) EDGE_RETURN_IF_ERROR(fuse_qdq(graph));
+    if (level >= 2) {
+      EDGE_RETURN_IF_ERROR(fuse_qdq(graph));
+      EDGE_RETURN_IF_ERROR(fuse_qlinear_tables(graph));  // the QLinear ops QDQ fusion made
+    }
     EDGE_RETURN_IF_ERROR(fold_shapes(graph));  // first: what is computed from shapes folds next
     EDGE_RETURN_IF_ERROR(fold_reshape_dim_copies(graph));  // the batch dims shape folding leaves
     EDGE_RETURN_IF_ERROR(fold_constants(graph, evaluator));

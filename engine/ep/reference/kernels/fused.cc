@@ -1,7 +1,9 @@
 // edgeserve.FusedConv and edgeserve.FusedGemm, the nodes graph fusion produces: the optional
 // input scaling (FusedConv input 4, multiplied into X with ONNX broadcasting), the plain Conv or
 // Gemm kernel, then the optional residual sum (FusedConv input 3), then the activation — the
-// definition the cpu provider's post-ops are tested against.
+// definition the cpu provider's post-ops are tested against. And edgeserve.QLinearTable(X, Table):
+// Y[i] = Table[raw byte of X[i]] for an int8/uint8 X and a [256] Table of Y's type (the lookups
+// quantized elementwise ops become).
 #include <memory>
 
 #include "engine/ep/reference/kernel_table.h"
@@ -102,12 +104,34 @@ Result<std::unique_ptr<Kernel>> make_fused(const Node& node, const char* base_op
   return make_kernel(std::move(st), run_fused);
 }
 
+Status run_table(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  const Tensor& table = ctx.input(1);
+  if (x.dtype() != DType::kUint8 && x.dtype() != DType::kInt8) {
+    return invalid_argument(str_cat("input 0 (X) must be uint8 or int8, got ", dtype_name(x.dtype())));
+  }
+  if ((table.dtype() != DType::kUint8 && table.dtype() != DType::kInt8) || table.num_elements() != 256) {
+    return invalid_argument(str_cat("input 1 (Table) must hold 256 int8 or uint8 values, got ",
+                                    table.num_elements(), " of ", dtype_name(table.dtype())));
+  }
+  EDGE_ASSIGN_OR_RETURN(Tensor * y, ctx.allocate_output(0, table.dtype(), x.dims()));
+  const auto* in = static_cast<const uint8_t*>(x.raw_data());
+  const auto* t = static_cast<const uint8_t*>(table.raw_data());
+  auto* out = static_cast<uint8_t*>(y->mutable_raw_data());
+  for (int64_t i = 0; i < x.num_elements(); ++i) out[i] = t[in[i]];
+  return Status::ok();
+}
+
 }  // namespace
 
 std::vector<KernelEntry> fused_kernels() {
   return {
       {"FusedConv", EDGE_FACTORY { return make_fused(node, "Conv", 3); }, HalfMode::kAsFloat, "edgeserve"},
       {"FusedGemm", EDGE_FACTORY { return make_fused(node, "Gemm", 3); }, HalfMode::kAsFloat, "edgeserve"},
+      {"QLinearTable", EDGE_FACTORY {
+         EDGE_RETURN_IF_ERROR(check_arity(node, 2, 2));
+         return make_kernel(run_table);
+       }, HalfMode::kNative, "edgeserve"},
   };
 }
 
