@@ -28,7 +28,7 @@ bool worth_layout_search(const Subgraph& sg) {
   int64_t weight_bytes = 0;
   bool has_conv = false;
   for (const Node* n : sg.nodes) {
-    has_conv = has_conv || n->op_type == "Conv" || n->op_type == "FusedConv";
+    has_conv = has_conv || n->op_type == "Conv" || n->op_type == "FusedConv" || n->op_type == "QLinearConv";
     for (const Value* in : n->inputs) {
       if (in != nullptr && in->constant) weight_bytes += in->constant->byte_size();
     }
