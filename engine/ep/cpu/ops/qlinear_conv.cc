@@ -10,6 +10,7 @@
 #include "engine/ep/cpu/ops/conv_shapes.h"
 #include "engine/ep/cpu/ops/op_table.h"
 #include "engine/ep/cpu/ops/quant_params.h"
+#include "engine/ep/cpu/primitive_timing.h"
 #include "engine/ops/conv_geometry.h"
 
 namespace edgeserve::cpu {
@@ -53,6 +54,35 @@ dnnl::primitive_attr qlinear_attr(const Node& node, int64_t channels, int channe
   const int32_t x_zero = *constant_zero_point(node, kXZero, value_type(node.inputs[kX]));
   if (x_zero != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {x_zero});
   return attr;
+}
+
+// oneDNN lists several int8 kernels for most shapes (brgconv, jit 1x1, jit direct) and takes the
+// first; on this class of machine they tie for most resnet shapes, but for some the second is
+// 1.8x faster (128 -> 512 channels 1x1 at 28x28). Under ConvAlgorithm::kMeasure every
+// candidate with the same source, weight and destination layouts (so the choice adds no
+// conversion) is timed on scratch memory and the fastest kept; oneDNN's reference kernels are
+// never candidates. The first must be beaten by 5%, so noise does not flip near-ties.
+dnnl::convolution_forward::primitive_desc fastest_implementation(const dnnl::convolution_forward::primitive_desc& first,
+                                                                 bool has_bias, const ProgramBuilder& b) {
+  auto args = [&](const dnnl::convolution_forward::primitive_desc& pd) {
+    ArgDescs a = {{DNNL_ARG_SRC, pd.src_desc()}, {DNNL_ARG_WEIGHTS, pd.weights_desc()}, {DNNL_ARG_DST, pd.dst_desc()}};
+    if (has_bias) a.emplace_back(DNNL_ARG_BIAS, pd.bias_desc());
+    return a;
+  };
+  constexpr double kRequiredGain = 0.95;
+  dnnl::convolution_forward::primitive_desc best = first;
+  double best_ms = time_primitive(b.engine(), dnnl::convolution_forward(first), args(first));
+  dnnl::convolution_forward::primitive_desc candidate = first;
+  while (candidate.next_impl()) {
+    if (std::string(candidate.impl_info_str()).rfind("ref", 0) == 0) break;  // the rest are slower still
+    if (candidate.src_desc() != first.src_desc() || candidate.dst_desc() != first.dst_desc()) continue;
+    const double ms = time_primitive(b.engine(), dnnl::convolution_forward(candidate), args(candidate));
+    if (ms < kRequiredGain * best_ms) {
+      best = candidate;
+      best_ms = ms;
+    }
+  }
+  return best;
 }
 
 bool claims_qlinear_conv(const Node& node) {
@@ -106,6 +136,7 @@ Status build_qlinear_conv(const Node& node, ProgramBuilder& b) {
                                           s.pad_r),
           qlinear_attr(node, channels, 1), b.engine());
     }
+    if (b.options().conv_algorithm == ConvAlgorithm::kMeasure) pd = fastest_implementation(pd, has_bias, b);
     conv = dnnl::convolution_forward(pd);
   } catch (const dnnl::error&) {
     pd = dnnl::convolution_forward::primitive_desc(conv_desc(DType::kFloat32),
