@@ -1,4 +1,4 @@
-// Schemas (types and shape inference only) of the com.microsoft QLinear* operators.
+// Schemas (types and shape inference only) of the com.microsoft QLinear* operators and QGemm.
 #include "engine/onnx/contrib_schemas.h"
 
 #include <mutex>
@@ -90,6 +90,44 @@ void infer_concat(InferenceContext& ctx) {
   *onnx::getOutputShape(ctx, 0) = result;
 }
 
+// QGemm(A, a_scale, a_zp, B, b_scale, b_zp, [C], [y_scale], [y_zp]): y_zero_point's type, or
+// float32 without it (as ONNX Runtime infers it); shape [M, N] from 2-D A and B and transA/transB.
+void infer_qgemm(InferenceContext& ctx) {
+  if (ctx.getNumInputs() > 8 && ctx.getInputType(8) != nullptr) {
+    onnx::propagateElemTypeFromInputToOutput(ctx, 8, 0);
+  } else {
+    onnx::updateOutputElemType(ctx, 0, onnx::TensorProto::FLOAT);
+  }
+  if (!onnx::hasInputShape(ctx, 0) || !onnx::hasInputShape(ctx, 3)) return;
+  const auto& a = onnx::getInputShape(ctx, 0);
+  const auto& b = onnx::getInputShape(ctx, 3);
+  if (a.dim_size() != 2 || b.dim_size() != 2) fail_shape_inference("QGemm: inputs A and B must have rank 2");
+  const bool trans_a = onnx::getAttribute(ctx, "transA", 0) != 0;
+  const bool trans_b = onnx::getAttribute(ctx, "transB", 0) != 0;
+  onnx::updateOutputShape(ctx, 0, {a.dim(trans_a ? 1 : 0), b.dim(trans_b ? 0 : 1)});
+}
+
+// A, a_scale, a_zero_point, B, b_scale, b_zero_point required; C, y_scale, y_zero_point optional.
+OpSchema qgemm_schema() {
+  OpSchema s;
+  s.SetName("QGemm").SetDomain(kDomain).SinceVersion(1);
+  const char* names[] = {"A", "a_scale", "a_zero_point", "B", "b_scale", "b_zero_point", "C", "y_scale", "y_zero_point"};
+  const char* types[] = {"TA", "T", "TA", "TB", "T", "TB", "TC", "T", "TYZ"};
+  for (int i = 0; i < 9; ++i) s.Input(i, names[i], "", types[i], i < 6 ? OpSchema::Single : OpSchema::Optional);
+  s.Output(0, "Y", "", "TY");
+  s.Attr("alpha", "", onnx::AttributeProto::FLOAT, 1.0f);
+  s.Attr("transA", "", onnx::AttributeProto::INT, int64_t{0});
+  s.Attr("transB", "", onnx::AttributeProto::INT, int64_t{0});
+  s.TypeConstraint("T", {"tensor(float)"}, "");
+  s.TypeConstraint("TA", kQuantTypes, "");
+  s.TypeConstraint("TB", kQuantTypes, "");
+  s.TypeConstraint("TC", {"tensor(int32)"}, "");
+  s.TypeConstraint("TYZ", kQuantTypes, "");
+  s.TypeConstraint("TY", {"tensor(float)", "tensor(uint8)", "tensor(int8)"}, "");
+  s.TypeAndShapeInferenceFunction(infer_qgemm);
+  return s;
+}
+
 OpSchema base(const char* name, int inputs, void (*infer)(InferenceContext&)) {
   OpSchema s;
   s.SetName(name).SetDomain(kDomain).SinceVersion(1);
@@ -118,6 +156,7 @@ void register_all() {
     if (OpSchemaRegistry::Schema(op.name, 1, kDomain) != nullptr) continue;
     onnx::RegisterSchema(base(op.name, op.min_inputs, op.infer));
   }
+  if (OpSchemaRegistry::Schema("QGemm", 1, kDomain) == nullptr) onnx::RegisterSchema(qgemm_schema());
 }
 
 }  // namespace

@@ -213,8 +213,10 @@ Tensor requantize_bias(const std::vector<float>& values, const std::vector<float
   return t;
 }
 
-std::optional<ConvBias> conv_bias(Graph& graph, Value* b, const DqInput& x, const DqInput& w) {
-  const int64_t channels = w.quantized->constant->dim(0);
+// `channels` int32 values with scale x_scale * w_scale[c] (the output channels of a Conv, the
+// columns of a Gemm); `exact_only`: only a DQ of an int32 bias already quantized that way.
+std::optional<ConvBias> quantized_bias(Graph& graph, Value* b, const DqInput& x, const DqInput& w, int64_t channels,
+                                       bool exact_only = false) {
   std::vector<float> expected(static_cast<size_t>(channels));
   for (int64_t c = 0; c < channels; ++c) {
     expected[static_cast<size_t>(c)] = x.params.scale_at(0) * w.params.scale_at(c);
@@ -223,7 +225,7 @@ std::optional<ConvBias> conv_bias(Graph& graph, Value* b, const DqInput& x, cons
   std::vector<float> values(static_cast<size_t>(channels));
   Node* dq = b->producer;
   if (const Tensor* f = constant_of(b)) {
-    if (f->dtype() != DType::kFloat32 || f->rank() != 1 || f->num_elements() != channels) return std::nullopt;
+    if (exact_only || f->dtype() != DType::kFloat32 || f->rank() != 1 || f->num_elements() != channels) return std::nullopt;
     values.assign(f->data<float>(), f->data<float>() + channels);
     dq = nullptr;
   } else if (is_onnx_op(dq, "DequantizeLinear")) {
@@ -234,6 +236,7 @@ std::optional<ConvBias> conv_bias(Graph& graph, Value* b, const DqInput& x, cons
     auto p = read_params(*dq, q->dtype(), ChannelAxis{channels, 0, 1});
     if (!p) return std::nullopt;
     if (bias_already_quantized(*q, *p, expected)) return ConvBias{dq->inputs[0], dq};
+    if (exact_only) return std::nullopt;
     for (int64_t c = 0; c < channels; ++c) {  // DQ's own arithmetic: (q - zp) * scale in float
       const auto centered = static_cast<int64_t>(element(*q, c)) - p->zero_point_at(c);
       values[static_cast<size_t>(c)] = static_cast<float>(centered) * p->scale_at(c);
@@ -242,6 +245,10 @@ std::optional<ConvBias> conv_bias(Graph& graph, Value* b, const DqInput& x, cons
     return std::nullopt;
   }
   return ConvBias{add_constant(graph, b->name + "_quantized", requantize_bias(values, expected)), dq};
+}
+
+std::optional<ConvBias> conv_bias(Graph& graph, Value* b, const DqInput& x, const DqInput& w) {
+  return quantized_bias(graph, b, x, w, w.quantized->constant->dim(0));
 }
 
 // State of one run of the pass: nodes to drop, and DQs that fed a rewritten op (dropped when
@@ -354,6 +361,63 @@ bool fuse_matmul(Fusion& f, Node& op) {
   return true;
 }
 
+// Gemm(alpha 1, beta 1, transA 0) with a bias, as com.microsoft.QGemm takes it: transB kept.
+bool gemm_as_qgemm(const Node& op, bool& trans_b) {
+  if (!is_onnx_op(&op, "Gemm") || op.opset < kQLinearMinOpset || op.outputs.size() != 1) return false;
+  auto alpha = op.attr_float("alpha", 1.f);
+  auto beta = op.attr_float("beta", 1.f);
+  auto trans_a = op.attr_int("transA", 0);
+  auto tb = op.attr_int("transB", 0);
+  if (!alpha.is_ok() || alpha.value() != 1.f || !beta.is_ok() || beta.value() != 1.f) return false;
+  if (!trans_a.is_ok() || trans_a.value() != 0 || !tb.is_ok() || (tb.value() != 0 && tb.value() != 1)) return false;
+  trans_b = tb.value() == 1;
+  return true;
+}
+
+// Whether a QuantizeLinear reads v: then the Gemm's float output is not the end of a QDQ group.
+bool feeds_quantize(const Value* v) {
+  return std::any_of(v->consumers.begin(), v->consumers.end(),
+                     [](const Node* n) { return is_onnx_op(n, "QuantizeLinear"); });
+}
+
+// DQ(A), DQ(W const), [bias] -> Gemm [-> Relu/Clip absorbed by Q] -> Q: QGemm with a quantized
+// output; the bias becomes int32 with scale a_scale * w_scale[n], as for QLinearConv. A Gemm whose
+// float output no Q reads becomes QGemm with a float output, as ONNX Runtime fuses it, only with
+// no bias or an int32 bias already quantized that way (what ORT takes as it is): the result is
+// then ORT's. (Without a bias and with a Q, fuse_matmul has made it a QLinearMatMul already.)
+bool fuse_qgemm(Fusion& f, Node& op) {
+  bool trans_b = false;
+  if (!gemm_as_qgemm(op, trans_b) || op.num_present_inputs() < 2 || op.inputs.size() > 3) return false;
+  auto a = dq_input(op, 0);
+  auto b = dq_weight(op, 1, /*axis=*/trans_b ? 0 : 1, /*rank=*/2);  // per column of the product
+  if (!a || !b || (a->params.qtype == DType::kInt8 && b->params.qtype != DType::kInt8)) return false;
+  if (a->quantized->type.dims && a->quantized->type.dims->size() != 2) return false;
+  auto out = activated_output(f.graph, op);
+  const bool float_output = !out && !feeds_quantize(op.outputs[0]) && op.outputs[0]->type.dtype == DType::kFloat32;
+  if ((!out && !float_output) || (out && a->params.qtype != out->y.params.qtype)) return false;
+  const int64_t columns = b->quantized->constant->dim(trans_b ? 0 : 1);
+  std::optional<ConvBias> bias;
+  if (op.has_input(2) && !(bias = quantized_bias(f.graph, op.inputs[2], *a, *b, columns, float_output))) return false;
+  std::vector<Value*> inputs;
+  add_operand(f, inputs, *a);
+  add_operand(f, inputs, *b);
+  inputs.push_back(bias ? bias->value : nullptr);
+  if (bias && bias->dq != nullptr) f.dqs.push_back(bias->dq);
+  op.attributes.clear();
+  set_int_attr(op, "transB", trans_b ? 1 : 0);
+  if (float_output) {
+    op.op_type = "QGemm";
+    op.domain = kMicrosoftDomain;
+    op.opset = kMicrosoftOpset;
+    op.inputs = std::move(inputs);
+    return true;
+  }
+  add_output_params(f, inputs, out->y);
+  rewrite(f, op, "QGemm", kMicrosoftDomain, kMicrosoftOpset, std::move(inputs), out->y);
+  if (out->activation != nullptr) f.removed.insert(out->activation);
+  return true;
+}
+
 // DQ(x), DQ(y) -> Add/Mul [-> Relu/Clip absorbed by Q] -> Q: com.microsoft QLinearAdd / QLinearMul.
 bool fuse_binary(Fusion& f, Node& op) {
   const char* qop = is_onnx_op(&op, "Add") ? "QLinearAdd" : is_onnx_op(&op, "Mul") ? "QLinearMul" : nullptr;
@@ -449,7 +513,7 @@ bool fuse_passthrough(Fusion& f, Node& op) {
 }
 
 bool fuse_node(Fusion& f, Node& op) {
-  return fuse_conv(f, op) || fuse_matmul(f, op) || fuse_binary(f, op) || fuse_unary(f, op) || fuse_concat(f, op) ||
+  return fuse_conv(f, op) || fuse_matmul(f, op) || fuse_qgemm(f, op) || fuse_binary(f, op) || fuse_unary(f, op) || fuse_concat(f, op) ||
          fuse_passthrough(f, op);
 }
 

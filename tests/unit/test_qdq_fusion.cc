@@ -467,9 +467,9 @@ TEST(QdqFusion, GemmWithTransposedWeightsBecomesQLinearMatMul) {
   expect_fused_close(gemm_model(/*with_c=*/false), 1);
 }
 
-TEST(QdqFusion, GemmWithBiasIsLeftAlone) {
+TEST(QdqFusion, GemmWithFloatBiasBecomesQGemm) {
   Folded f = fold(gemm_model(/*with_c=*/true));
-  EXPECT_EQ(f.after, f.before);
+  EXPECT_EQ(f.after, (Histogram{{"com.microsoft.QGemm", 1}}));
 }
 
 // DQ -> op -> Q for a single-input op with `attrs` applied.
@@ -649,6 +649,117 @@ TEST(QdqFusion, MobileNetV2QdqRunsBitIdenticallyToOnnxRuntime) {
     }
   }
   EXPECT_EQ(mismatches, 0);
+}
+
+// ---- Gemm with a bias -> com.microsoft.QGemm ------------------------------------------------------
+
+// a (uint8 [2, 3]) -> DQ -> Gemm(W int8 per column, bias) [-> Relu] [-> Q] -> y. `bias`: "dq" (int32
+// with scale a_scale * w_scale, or times `bias_scale_factor`), "float" (a float constant) or "".
+struct QGemmCase {
+  bool trans_b = true;
+  std::string bias = "dq";
+  float bias_scale_factor = 1.f;
+  bool relu = false;
+  bool q = true;
+  float alpha = 1.f;
+};
+
+std::string qgemm_model(const QGemmCase& c) {
+  const std::vector<float> w_scales = {0.5f, 0.25f};
+  QdqModel m;
+  m.input("a", kU8, {2, 3}).dq<uint8_t>("a", 0.1f, 128);
+  m.init<int8_t>("w", c.trans_b ? std::vector<int64_t>{2, 3} : std::vector<int64_t>{3, 2}, {1, 2, 3, 4, 5, 6});
+  m.init<float>("w_s", {2}, w_scales).init<int8_t>("w_zp", {2}, {0, 0});
+  testing::set_int(m.node("DequantizeLinear", {"w", "w_s", "w_zp"}, {"w_f"}), "axis", c.trans_b ? 0 : 1);
+  std::vector<std::string> inputs = {"a_f", "w_f"};
+  if (c.bias == "dq") {
+    std::vector<float> scales;
+    for (float ws : w_scales) scales.push_back(0.1f * ws * c.bias_scale_factor);
+    m.init<int32_t>("c", {2}, {40, -300}).init<float>("c_s", {2}, scales).init<int32_t>("c_zp", {2}, {0, 0});
+    testing::set_int(m.node("DequantizeLinear", {"c", "c_s", "c_zp"}, {"c_f"}), "axis", 0);
+    inputs.push_back("c_f");
+  } else if (c.bias == "float") {
+    m.init<float>("c_f", {2}, {0.5f, -0.5f});
+    inputs.push_back("c_f");
+  }
+  const std::string gemm_out = c.relu ? "g" : (c.q ? "y_f" : "y");
+  auto* gemm = m.node("Gemm", inputs, {gemm_out});
+  testing::set_int(gemm, "transB", c.trans_b ? 1 : 0);
+  if (c.alpha != 1.f) testing::set_float(gemm, "alpha", c.alpha);
+  if (c.relu) m.node("Relu", {"g"}, {c.q ? "y_f" : "y"});
+  if (c.q) m.q<uint8_t>("y", 0.3f, 0);
+  m.output("y");
+  return m.bytes();
+}
+
+TEST(QdqFusion, GemmWithQuantizedBiasAndReluBecomesQGemm) {
+  for (bool trans_b : {true, false}) {
+    QGemmCase c;
+    c.trans_b = trans_b;
+    c.relu = true;  // Q with zero point 0 saturates at 0 anyway
+    Folded f = fold(qgemm_model(c));
+    EXPECT_EQ(f.after, (Histogram{{"com.microsoft.QGemm", 1}})) << trans_b;
+    const Node* n = f.find("QGemm");
+    ASSERT_NE(n, nullptr);
+    EXPECT_EQ(input_names(n), (std::vector<std::string>{"a", "a_s", "a_zp", "w", "w_s", "w_zp", "c", "y_s", "y_zp"}));
+    EXPECT_EQ(n->attributes.size(), 1u);
+    EXPECT_EQ(n->attr_int("transB", 0).value(), trans_b ? 1 : 0);
+    EXPECT_EQ(n->outputs[0]->name, "y");
+    expect_fused_close(qgemm_model(c), 1);
+  }
+}
+
+TEST(QdqFusion, QGemmBiasIsRequantizedWhenItsScaleDiffers) {
+  QGemmCase c;
+  c.bias_scale_factor = 2.f;  // the int32 values stand for twice their value at a_scale * w_scale
+  Folded f = fold(qgemm_model(c));
+  EXPECT_EQ(f.after, (Histogram{{"com.microsoft.QGemm", 1}}));
+  const Node* n = f.find("QGemm");
+  ASSERT_NE(n, nullptr);
+  EXPECT_EQ(values_of<int32_t>(n->inputs[6]), (std::vector<int32_t>{80, -600}));
+  c.bias = "float";  // 0.5 / 0.05 = 10, -0.5 / 0.025 = -20
+  f = fold(qgemm_model(c));
+  n = f.find("QGemm");
+  ASSERT_NE(n, nullptr);
+  EXPECT_EQ(values_of<int32_t>(n->inputs[6]), (std::vector<int32_t>{10, -20}));
+  expect_fused_close(qgemm_model(c), 1);
+}
+
+TEST(QdqFusion, GemmWithFloatOutputBecomesQGemmOnlyAsOnnxRuntimeFusesIt) {
+  QGemmCase c;
+  c.q = false;  // int32 bias at exactly a_scale * w_scale: ORT's QGemm with a float output
+  Folded f = fold(qgemm_model(c));
+  EXPECT_EQ(f.after, (Histogram{{"com.microsoft.QGemm", 1}}));
+  const Node* n = f.find("QGemm");
+  ASSERT_NE(n, nullptr);
+  EXPECT_EQ(input_names(n), (std::vector<std::string>{"a", "a_s", "a_zp", "w", "w_s", "w_zp", "c"}));
+  EXPECT_EQ(n->outputs[0]->name, "y");
+  c.relu = true;  // a Relu ORT cannot drop without a Q stays, reading the float output
+  f = fold(qgemm_model(c));
+  EXPECT_EQ(f.after, (Histogram{{"com.microsoft.QGemm", 1}, {"Relu", 1}}));
+  for (const char* bias : {"float", ""}) {  // a float bias: ORT keeps the float Gemm; no bias: QGemm
+    QGemmCase k;
+    k.q = false;
+    k.bias = bias;
+    f = fold(qgemm_model(k));
+    if (k.bias.empty()) {
+      EXPECT_EQ(f.after, (Histogram{{"com.microsoft.QGemm", 1}}));
+    } else {
+      EXPECT_EQ(f.after, f.before);
+    }
+  }
+  c = QGemmCase{};
+  c.q = false;
+  c.bias_scale_factor = 2.f;  // would need requantizing, which ORT does not do: left alone
+  f = fold(qgemm_model(c));
+  EXPECT_EQ(f.after, f.before);
+}
+
+TEST(QdqFusion, GemmWithAlphaIsLeftAlone) {
+  QGemmCase c;
+  c.alpha = 2.f;
+  Folded f = fold(qgemm_model(c));
+  EXPECT_EQ(f.after, f.before);
 }
 
 }  // namespace

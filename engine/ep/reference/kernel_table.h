@@ -46,6 +46,7 @@ std::vector<KernelEntry> resize_kernels();        // Resize, Upsample
 std::vector<KernelEntry> misc_kernels();          // Cast, CumSum, TopK, NonZero, ...
 std::vector<KernelEntry> quantize_kernels();      // QuantizeLinear, DequantizeLinear
 std::vector<KernelEntry> qlinear_kernels();       // QLinearConv, QLinearMatMul, ConvInteger, ..., com.microsoft QLinear*
+std::vector<KernelEntry> qgemm_kernels();         // com.microsoft QGemm
 std::vector<KernelEntry> fused_kernels();         // edgeserve.FusedConv, edgeserve.FusedGemm (graph fusion)
 
 // All entries, concatenated from the families above.

@@ -48,6 +48,7 @@ std::vector<CpuOp> qlinear_pool_ops();   // com.microsoft.QLinearGlobalAveragePo
 std::vector<CpuOp> qlinear_binary_ops(); // com.microsoft.QLinearAdd, QLinearMul
 std::vector<CpuOp> qlinear_table_ops();  // com.microsoft.QLinearSigmoid, QLinearLeakyRelu
 std::vector<CpuOp> qlinear_concat_ops(); // com.microsoft.QLinearConcat
+std::vector<CpuOp> qgemm_ops();          // com.microsoft.QGemm (int8 matmul with int32 bias)
 
 // The entry for the node's op type, domain and opset, or null.
 const CpuOp* find_cpu_op(const Node& node);
