@@ -14,6 +14,7 @@ int cmd_optimize(int argc, char** argv);
 int cmd_serve(int argc, char** argv);
 int cmd_perf(int argc, char** argv);
 int cmd_count(int argc, char** argv);
+int cmd_quantize(int argc, char** argv);
 
 // Prints "edgeserve <cmd>: <message>" to stderr and returns `code`.
 int fail(const char* cmd, const std::string& message, int code = 1);

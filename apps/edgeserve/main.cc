@@ -33,6 +33,9 @@ commands:
   count [CONFIG.yaml] [--source [ID=]URI ...] [--model M --family yolox|yolov5|yolov8] [--zones FILE]
         [--mqtt URI] [--http-port N] ...
         people counting on video: detect, track, count per zone and line, events over MQTT
+  quantize MODEL -o OUT.onnx --calibration PATH [--method minmax|percentile|entropy] [--per-channel]
+           [--samples N] [--exclude NODE ...] [--max-drop X] [--preprocess SPEC] [--threads T]
+        post-training static quantization with calibration; writes a QDQ ONNX model (int8 weights)
 
 run 'edgeserve <command> --help' for a command's options.
 )";
@@ -53,6 +56,7 @@ int main(int argc, char** argv) {
   if (cmd == "serve") return edgeserve::cli::cmd_serve(argc, argv);
   if (cmd == "perf") return edgeserve::cli::cmd_perf(argc, argv);
   if (cmd == "count") return edgeserve::cli::cmd_count(argc, argv);
+  if (cmd == "quantize") return edgeserve::cli::cmd_quantize(argc, argv);
   std::fprintf(stderr, "edgeserve: unknown command '%s'\n%s", cmd.c_str(), kUsage);
   return 2;
 }

@@ -1,0 +1,68 @@
+// What the QDQ rewrite will do, decided from the graph alone (pure; no ranges needed): which
+// nodes are quantized, which activation tensors get a QuantizeLinear/DequantizeLinear pair and
+// whose range each pair uses (a Concat shares its output's range; MaxPool, Reshape and the
+// other pass-through ops reuse their input's), and which constant inputs become int8 weights,
+// int32 biases or uint8 constants.
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "engine/ir/graph.h"
+
+namespace edgeserve::quant {
+
+// Why a node the quantizer could quantize stays FP32.
+enum class KeepReason { kExcludedByUser, kAccuracy };
+
+struct QdqOptions {
+  bool per_channel = false;
+  std::map<std::string, KeepReason> keep_fp32;  // node name -> why it stays FP32
+};
+
+enum class ConstRole {
+  kWeight,      // int8 symmetric, per channel along `axis` or per tensor (axis -1)
+  kBias,        // int32, scale = input scale x weight scale; `weight_input` names its weight
+  kConstantU8,  // uint8 asymmetric with its own min/max (constant operands of Add, Mul, ...)
+};
+
+struct PlannedConst {
+  const Node* node = nullptr;
+  size_t input = 0;
+  ConstRole role = ConstRole::kWeight;
+  int64_t axis = -1;
+  size_t activation_input = 0;  // kBias: the input whose scale multiplies the weight's
+  size_t weight_input = 1;      // kBias: the weight input
+};
+
+struct QdqPlan {
+  // Compute nodes quantized (Conv, MatMul, Gemm, Add, Mul, Concat, pools), in graph order.
+  std::vector<const Node*> quantized;
+  // Nodes that read and write quantized tensors without their own parameters: pass-through
+  // ops, and activations folded into the node before them (Conv/Gemm/MatMul/Add followed by
+  // Relu, Clip, LeakyRelu, HardSwish, HardSigmoid, Sigmoid or Tanh as the output's only reader,
+  // or by SiLU written Mul(x, Sigmoid(x))): the output pair goes after the activation.
+  std::set<const Node*> passthrough;
+  // Tensor -> the tensor whose calibrated range its Q/DQ pair uses (itself unless tied).
+  std::map<std::string, std::string> activations;
+  std::vector<PlannedConst> consts;
+  // Quantized node name -> its activation inputs and the tensor standing for its output (the
+  // accuracy guard measures the error each node adds between them).
+  struct NodeTensors {
+    std::vector<std::string> inputs;
+    std::string output;
+  };
+  std::map<std::string, NodeTensors> tensors_of;
+  // Nodes the quantizer could have quantized but that stay FP32, with the reason.
+  std::map<std::string, KeepReason> kept_fp32;
+};
+
+// `graph` must be finalized (topological order). Fails when a --exclude name is no node.
+Result<QdqPlan> plan_qdq(const Graph& graph, const QdqOptions& options);
+
+// True for the op types plan_qdq quantizes (not the pass-through ones).
+bool is_quantizable_op(const std::string& op_type);
+
+}  // namespace edgeserve::quant

@@ -1,0 +1,58 @@
+// Post-training static quantization of a whole model: prepare the FP32 graph, calibrate,
+// insert QDQ, and (with a drop bound) keep the nodes that cost most accuracy in FP32 until the
+// quantized model agrees with the FP32 one well enough. The steps live in their own files;
+// this is the sequence.
+#pragma once
+
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+#include "engine/ir/graph.h"
+#include "engine/quantize/calibrator.h"
+#include "engine/quantize/evaluate.h"
+#include "engine/quantize/qdq_plan.h"
+#include "engine/quantize/sample_source.h"
+
+namespace edgeserve::quant {
+
+struct QuantizeOptions {
+  CalibrationOptions calibration;
+  bool per_channel = false;
+  std::vector<std::string> exclude;  // node names kept FP32
+  // Largest accepted agreement drop (evaluate.h) on the calibration samples; < 0: no guard.
+  double max_drop = -1;
+  // One line per guard round ("attempt 2: top-1 agreement 0.95, keeping conv_3 FP32").
+  std::function<void(const std::string&)> log;
+};
+
+struct QuantizeReport {
+  int quantized_nodes = 0;
+  int activation_pairs = 0;
+  int quantized_weights = 0;
+  std::map<std::string, KeepReason> kept_fp32;   // node -> why
+  std::map<std::string, double> accuracy_error;  // node kept for accuracy -> the NSR it added
+  bool evaluated = false;
+  Agreement agreement;  // of the written model, when evaluated
+  int attempts = 1;
+  bool within_max_drop = true;
+};
+
+// The FP32 graph the quantizer works on: level-1 passes (exact rewrites: Dropout/Identity
+// removal, constant folding), BatchNorm folded into Conv/Gemm, ai.onnx opset raised to 13.
+// Node names are the file's; import names an unnamed node <op_type>_<position in the file>.
+Result<Model> prepare_for_quantization(const std::string& path);
+
+// Quantizes a prepared model in place with calibrated statistics (no evaluation).
+Status quantize_prepared(Model& model, const StatsMap& stats, const QuantizeOptions& options,
+                         const std::map<std::string, KeepReason>& keep, QuantizeReport* report);
+
+// The whole job: `input` model file -> QDQ model at `output`.
+Result<QuantizeReport> quantize_model(const std::string& input, const std::string& output, const SampleSource& source,
+                                      const QuantizeOptions& options);
+
+const char* keep_reason_name(KeepReason r);
+
+}  // namespace edgeserve::quant
