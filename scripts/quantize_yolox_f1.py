@@ -4,7 +4,9 @@ F1 at IoU 0.5 of the INT8 person boxes against the FP32 ones (taken as ground tr
 decoding and NMS of ../shared/models/yolox-nano/SOURCE.md (score >= 0.3, IoU 0.45).
 
 Usage: quantize_yolox_f1.py EDGESERVE [--method M] [--per-channel] [--provider cpu|reference] [--exclude A,B]
-Frames: every 8th frame of vtest.avi (ffmpeg); every 5th of those calibrates, the rest evaluate.
+         [--every K (5)] [--extra ARG ...]
+Frames: every K-th frame of vtest.avi (ffmpeg; 795 frames); every 4th of those calibrates, the rest
+(119 with K = 5) evaluate.
 """
 import argparse
 import os
@@ -93,24 +95,27 @@ def main():
     ap.add_argument("edgeserve")
     ap.add_argument("--method", default="minmax")
     ap.add_argument("--per-channel", action="store_true")
-    ap.add_argument("--provider", default="reference", help="runs FP32 and INT8 (the cpu provider measures kernels at load)")
+    ap.add_argument("--provider", default="cpu", help="runs FP32 and INT8 (cpu: int8 kernels, bit-identical to reference)")
+    ap.add_argument("--every", type=int, default=5, help="take every K-th frame of the video")
+    ap.add_argument("--extra", action="append", default=[], help="one more argument for `edgeserve quantize`")
     ap.add_argument("--exclude", default="", help="comma list of node names kept FP32")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="yolox_q_")
     frames = os.path.join(tmp, "frames")
     os.mkdir(frames)
-    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-i", VIDEO, "-vf", r"select=not(mod(n\,8))", "-vsync", "vfr",
+    subprocess.run(["ffmpeg", "-nostdin", "-loglevel", "error", "-i", VIDEO, "-vf", rf"select=not(mod(n\,{a.every}))", "-vsync", "vfr",
                     os.path.join(frames, "f%04d.png")], check=True)
     all_frames = sorted(os.listdir(frames))
     cal = os.path.join(tmp, "cal")
     os.mkdir(cal)
-    for f in all_frames[::5]:
+    for f in all_frames[::4]:
         os.symlink(os.path.join(frames, f), os.path.join(cal, f))
-    held_out = [f for i, f in enumerate(all_frames) if i % 5 != 0]
+    held_out = [f for i, f in enumerate(all_frames) if i % 4 != 0]
     q = os.path.join(tmp, "yolox_int8.onnx")
     cmd = [a.edgeserve, "quantize", MODEL, "-o", q, "--calibration", cal, "--preprocess", "yolox", "--method", a.method]
     cmd += ["--per-channel"] if a.per_channel else []
     cmd += ["--exclude", a.exclude] if a.exclude else []
+    cmd += a.extra
     p = subprocess.run(cmd, capture_output=True, text=True)
     print(p.stdout, p.stderr[-300:] if p.returncode else "", file=sys.stderr)
     if p.returncode != 0:

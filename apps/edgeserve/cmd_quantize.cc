@@ -19,7 +19,7 @@ namespace {
 constexpr const char* kQuantizeHelp =
     "usage: edgeserve quantize MODEL -o OUT.onnx --calibration PATH [--method minmax|percentile|entropy]\n"
     "         [--percentile P] [--per-channel] [--samples N] [--exclude NODE ...] [--max-drop X]\n"
-    "         [--preprocess SPEC] [--threads T] [--provider cpu|reference]\n"
+    "         [--preprocess SPEC] [--threads T] [--provider cpu|reference] [--speed-check]\n"
     "  Post-training static quantization: runs the FP32 model on calibration samples, then writes a\n"
     "  QDQ model (QuantizeLinear/DequantizeLinear, opset 13): activations uint8 asymmetric, weights\n"
     "  int8 symmetric (per output channel with --per-channel), biases int32.\n"
@@ -37,7 +37,11 @@ constexpr const char* kQuantizeHelp =
     "  --preprocess SPEC   comma list: imagenet | yolox presets, size=WxH, nchw|nhwc, rgb|bgr,\n"
     "                      scale=1/255 | 0..255 | 0..1, mean=a:b:c, std=a:b:c, stretch | crop[=S] |\n"
     "                      letterbox, pad=V, align=topleft|center (see apps/edgeserve/preprocess_spec.h)\n"
-    "  --provider          engine provider for calibration and evaluation runs (default cpu)\n";
+    "  --provider          engine provider for calibration and evaluation runs (default cpu)\n"
+    "  --threads T         threads for those runs and for the speed check (default: all cores)\n"
+    "  --speed-check       never slower: time INT8 against FP32 on this machine (cpu provider, --threads);\n"
+    "                      nodes INT8 slows down stay FP32 when that makes the model faster, and if\n"
+    "                      no INT8 variant is faster than FP32 the FP32 model is written unchanged\n";
 
 struct QuantizeArgs {
   std::string model, output, calibration, preprocess;
@@ -78,6 +82,8 @@ Result<QuantizeArgs> parse_quantize_args(const Args& args) {
   EDGE_ASSIGN_OR_RETURN(int64_t threads, args.get_int("--threads", 0));
   if (threads < 0 || threads > 1024) return invalid_argument("--threads expects 0..1024");
   cal.runner.threads = static_cast<int>(threads);
+  q.options.speed.threads = static_cast<int>(threads);
+  q.options.check_speed = args.has("--speed-check");
   if (!parse_provider(args.get("--provider", "cpu"), &cal.runner.provider)) {
     return invalid_argument("--provider expects cpu or reference");
   }
@@ -126,11 +132,20 @@ void print_report(const QuantizeArgs& q, const quant::QuantizeReport& r, int sam
                 r.agreement.metric.c_str(), r.agreement.agreement, r.agreement.drop(), q.options.max_drop, r.attempts,
                 r.attempts == 1 ? "" : "s", r.within_max_drop ? "" : "; NOT within --max-drop");
   }
+  if (r.speed_checked) {
+    std::printf("speed: FP32 p50 %.3f ms, INT8 p50 %.3f ms (%.2fx) on this machine%s\n", r.fp32_ms, r.int8_ms,
+                r.int8_ms > 0 ? r.fp32_ms / r.int8_ms : 0.0,
+                r.wrote_fp32 ? "; INT8 is not faster: wrote the FP32 model unchanged" : "");
+  }
   if (r.kept_fp32.empty()) std::printf("FP32 nodes: none\n");
   for (const auto& [node, reason] : r.kept_fp32) {
     auto e = r.accuracy_error.find(node);
+    auto t = r.speed_ms.find(node);
     if (e != r.accuracy_error.end()) {
       std::printf("FP32 node: %s (%s: added noise/signal %.3g)\n", node.c_str(), quant::keep_reason_name(reason), e->second);
+    } else if (t != r.speed_ms.end()) {
+      std::printf("FP32 node: %s (%s: %.3f ms INT8 vs %.3f ms FP32)\n", node.c_str(), quant::keep_reason_name(reason),
+                  t->second.first, t->second.second);
     } else {
       std::printf("FP32 node: %s (%s)\n", node.c_str(), quant::keep_reason_name(reason));
     }
@@ -143,7 +158,7 @@ int cmd_quantize(int argc, char** argv) {
   auto args = parse_args(argc, argv, 2,
                          {{"-o", "--output", "--calibration", "--method", "--percentile", "--samples", "--exclude",
                            "--max-drop", "--preprocess", "--threads", "--provider"},
-                          {"--per-channel", "--help"}});
+                          {"--per-channel", "--speed-check", "--help"}});
   if (!args.is_ok()) return fail("quantize", args.status().message(), 2);
   if (args->has("--help")) {
     std::fputs(kQuantizeHelp, stdout);
@@ -158,7 +173,7 @@ int cmd_quantize(int argc, char** argv) {
   if (!source.is_ok()) return fail("quantize", source.status().message());
   ProgressBar bar("calibrating", stderr);
   q->options.calibration.progress = [&bar](int done, int total) { bar.update(done, total); };
-  q->options.log = [](const std::string& line) { std::fprintf(stderr, "accuracy guard: %s\n", line.c_str()); };
+  q->options.log = [](const std::string& line) { std::fprintf(stderr, "guard: %s\n", line.c_str()); };
   auto report = quant::quantize_model(q->model, q->output, **source, q->options);
   if (!report.is_ok()) return fail("quantize", report.status().message());
   print_report(*q, *report, (*source)->size());

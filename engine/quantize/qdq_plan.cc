@@ -151,7 +151,37 @@ void tie_passthroughs(const Graph& g, const QdqOptions& options, QdqPlan& plan) 
   }
 }
 
+bool is_weighted(const Node& n) {
+  return (n.op_type == "Conv" || n.op_type == "Gemm" || n.op_type == "MatMul") && inputs_fit(n) &&
+         (n.op_type != "MatMul" || is_const(n.inputs[1]));
+}
+
 }  // namespace
+
+std::set<std::string> sensitive_end_nodes(const Graph& graph) {
+  std::set<std::string> out;
+  for (const Value* in : graph.inputs) {
+    for (const Node* n : in->consumers) {
+      if (n->domain.empty() && is_weighted(*n)) out.insert(n->name);
+    }
+  }
+  std::vector<const Node*> stack;
+  std::set<const Node*> seen;
+  for (const Value* v : graph.outputs) {
+    if (v->producer != nullptr) stack.push_back(v->producer);
+  }
+  while (!stack.empty()) {
+    const Node* n = stack.back();
+    stack.pop_back();
+    if (!seen.insert(n).second) continue;
+    if (n->domain.empty() && is_quantizable_op(n->op_type) && inputs_fit(*n)) out.insert(n->name);
+    if (n->domain.empty() && is_weighted(*n)) continue;
+    for (const Value* in : n->inputs) {
+      if (is_activation(in) && in->producer != nullptr) stack.push_back(in->producer);
+    }
+  }
+  return out;
+}
 
 bool is_quantizable_op(const std::string& op) {
   static const std::set<std::string> kOps = {"Conv", "MatMul", "Gemm", "Add", "Mul", "Concat", "AveragePool",
@@ -159,11 +189,15 @@ bool is_quantizable_op(const std::string& op) {
   return kOps.count(op) != 0;
 }
 
-Result<QdqPlan> plan_qdq(const Graph& graph, const QdqOptions& options) {
+Result<QdqPlan> plan_qdq(const Graph& graph, const QdqOptions& requested) {
   std::set<std::string> names;
   for (const auto& n : graph.nodes()) names.insert(n->name);
-  for (const auto& [name, reason] : options.keep_fp32) {
+  for (const auto& [name, reason] : requested.keep_fp32) {
     if (!names.count(name)) return not_found(str_cat("--exclude: the model has no node named '", name, "'"));
+  }
+  QdqOptions options = requested;
+  if (options.keep_ends_fp32) {
+    for (const std::string& name : sensitive_end_nodes(graph)) options.keep_fp32.emplace(name, KeepReason::kSensitive);
   }
   QdqPlan plan;
   std::map<const Node*, std::string> out_of;

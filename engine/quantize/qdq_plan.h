@@ -15,11 +15,14 @@
 namespace edgeserve::quant {
 
 // Why a node the quantizer could quantize stays FP32.
-enum class KeepReason { kExcludedByUser, kAccuracy };
+// kSensitive: a first or last layer kept by QdqOptions::keep_ends_fp32 (sensitive_end_nodes).
+enum class KeepReason { kExcludedByUser, kAccuracy, kSpeed, kSensitive };
 
 struct QdqOptions {
   bool per_channel = false;
   std::map<std::string, KeepReason> keep_fp32;  // node name -> why it stays FP32
+  // Keep the nodes of sensitive_end_nodes() FP32 (reason kSensitive) unless keep_fp32 names them.
+  bool keep_ends_fp32 = false;
 };
 
 enum class ConstRole {
@@ -61,6 +64,14 @@ struct QdqPlan {
 
 // `graph` must be finalized (topological order). Fails when a --exclude name is no node.
 Result<QdqPlan> plan_qdq(const Graph& graph, const QdqOptions& options);
+
+// The layers standard practice leaves FP32 because quantizing them alone costs most: a
+// Conv/Gemm/MatMul reading a graph input (the first layer, on raw pixels), and the output end
+// of the network: walking back from every graph output, each node met is taken until a
+// Conv/Gemm/MatMul with constant weights, which is taken and ends that path (a classifier's
+// last conv and the pooling after it; a detection head's final convs and the concats joining
+// them). Only nodes plan_qdq could quantize are returned.
+std::set<std::string> sensitive_end_nodes(const Graph& graph);
 
 // True for the op types plan_qdq quantizes (not the pass-through ones).
 bool is_quantizable_op(const std::string& op_type);

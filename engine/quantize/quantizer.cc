@@ -2,6 +2,7 @@
 #include "engine/quantize/quantizer.h"
 
 #include <algorithm>
+#include <filesystem>
 #include <set>
 
 #include "common/strings.h"
@@ -20,6 +21,8 @@ const char* keep_reason_name(KeepReason r) {
   switch (r) {
     case KeepReason::kExcludedByUser: return "excluded by the user";
     case KeepReason::kAccuracy: return "accuracy";
+    case KeepReason::kSpeed: return "not faster in INT8";
+    case KeepReason::kSensitive: return "sensitive first/last layer";
   }
   return "unknown";
 }
@@ -178,6 +181,48 @@ Result<Round> guarded_rounds(const Model& prepared, const StatsMap& stats, const
   }
 }
 
+// The speed check (speed_guard.h): the fully quantized model, and a variant with the nodes INT8
+// slows down kept FP32, are timed against FP32; the faster INT8 model is kept, or FP32 is written
+// when neither is faster.
+Status check_speed(const std::string& fp32_bytes, const StatsMap& stats, const SampleSource& source,
+                   const QuantizeOptions& options, std::map<std::string, KeepReason>& keep, Round& r,
+                   QuantizeReport& report) {
+  EDGE_ASSIGN_OR_RETURN(std::vector<NamedTensor> sample, source.get(0));
+  EDGE_ASSIGN_OR_RETURN(std::string int8_bytes, export_model_bytes(r.model));
+  EDGE_ASSIGN_OR_RETURN(ModelTiming fp32, profile_model(fp32_bytes, sample, options.speed));
+  EDGE_ASSIGN_OR_RETURN(ModelTiming int8, profile_model(int8_bytes, sample, options.speed));
+  std::vector<std::string> quantized;
+  for (const Node* n : r.plan.quantized) quantized.push_back(n->name);
+  const std::vector<std::string> slower = slower_in_int8(fp32, int8, quantized, options.speed.slower_factor);
+  std::vector<std::string> candidates = {fp32_bytes, int8_bytes};
+  std::map<std::string, KeepReason> keep_slower = keep;
+  Round variant;
+  if (!slower.empty()) {
+    for (const std::string& node : slower) keep_slower[node] = KeepReason::kSpeed;
+    EDGE_ASSIGN_OR_RETURN(variant, build_round(fp32_bytes, stats, options, keep_slower));
+    EDGE_ASSIGN_OR_RETURN(std::string variant_bytes, export_model_bytes(variant.model));
+    candidates.push_back(std::move(variant_bytes));
+  }
+  EDGE_ASSIGN_OR_RETURN(std::vector<double> p50s, compare_models(candidates, sample, options.speed));
+  const bool use_variant = p50s.size() == 3 && p50s[2] < p50s[1];
+  if (use_variant) {
+    r = std::move(variant);
+    keep = keep_slower;
+    for (const std::string& node : slower) report.speed_ms[node] = {int8.node_ms[node], fp32.node_ms[node]};
+  }
+  report.speed_checked = true;
+  report.fp32_ms = p50s[0];
+  report.int8_ms = use_variant ? p50s[2] : p50s[1];
+  report.wrote_fp32 = !(report.int8_ms < options.speed.required_gain * report.fp32_ms);
+  if (options.log) {
+    options.log(str_cat("speed: FP32 p50 ", p50s[0], " ms, INT8 p50 ", p50s[1], " ms",
+                        slower.empty() ? std::string()
+                                       : str_cat(", with the ", slower.size(), " node(s) INT8 slows down in FP32 ",
+                                                 p50s[2], " ms (", use_variant ? "kept" : "not kept", ")")));
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Result<QuantizeReport> quantize_model(const std::string& input, const std::string& output, const SampleSource& source,
@@ -189,15 +234,23 @@ Result<QuantizeReport> quantize_model(const std::string& input, const std::strin
   std::map<std::string, KeepReason> keep;
   for (const std::string& name : options.exclude) keep[name] = KeepReason::kExcludedByUser;
   QuantizeReport report;
+  EDGE_ASSIGN_OR_RETURN(std::string fp32_bytes, export_model_bytes(prepared));
+  Round r;
   if (options.max_drop < 0) {
-    EDGE_RETURN_IF_ERROR(quantize_prepared(prepared, stats, options, keep, &report));
-    EDGE_RETURN_IF_ERROR(export_model_file(prepared, output));
+    EDGE_ASSIGN_OR_RETURN(r, build_round(fp32_bytes, stats, options, keep));
+  } else {
+    EDGE_ASSIGN_OR_RETURN(r, guarded_rounds(prepared, stats, source, options, keep, report));
+    report.evaluated = true;
+    report.agreement = r.agreement;
+  }
+  if (options.check_speed) EDGE_RETURN_IF_ERROR(check_speed(fp32_bytes, stats, source, options, keep, r, report));
+  fill_counts(r.plan, &report);
+  if (report.wrote_fp32) {
+    std::error_code ec;
+    std::filesystem::copy_file(input, output, std::filesystem::copy_options::overwrite_existing, ec);
+    if (ec) return invalid_argument(str_cat(output, ": cannot write (", ec.message(), ")"));
     return report;
   }
-  EDGE_ASSIGN_OR_RETURN(Round r, guarded_rounds(prepared, stats, source, options, keep, report));
-  fill_counts(r.plan, &report);
-  report.evaluated = true;
-  report.agreement = r.agreement;
   EDGE_RETURN_IF_ERROR(export_model_file(r.model, output));
   return report;
 }

@@ -15,6 +15,7 @@
 #include "engine/quantize/evaluate.h"
 #include "engine/quantize/qdq_plan.h"
 #include "engine/quantize/sample_source.h"
+#include "engine/quantize/speed_guard.h"
 
 namespace edgeserve::quant {
 
@@ -24,6 +25,10 @@ struct QuantizeOptions {
   std::vector<std::string> exclude;  // node names kept FP32
   // Largest accepted agreement drop (evaluate.h) on the calibration samples; < 0: no guard.
   double max_drop = -1;
+  // Never slower (speed_guard.h): time INT8 against FP32 on this machine, keep FP32 the nodes
+  // INT8 does not speed up, and write the FP32 model when the INT8 one is not faster overall.
+  bool check_speed = false;
+  SpeedOptions speed;
   // One line per guard round ("attempt 2: top-1 agreement 0.95, keeping conv_3 FP32").
   std::function<void(const std::string&)> log;
 };
@@ -38,6 +43,11 @@ struct QuantizeReport {
   Agreement agreement;  // of the written model, when evaluated
   int attempts = 1;
   bool within_max_drop = true;
+  // The speed check: node kept FP32 for speed -> {INT8 ms, FP32 ms}; whole-model p50s.
+  bool speed_checked = false;
+  std::map<std::string, std::pair<double, double>> speed_ms;
+  double fp32_ms = 0, int8_ms = 0;
+  bool wrote_fp32 = false;  // INT8 was not faster: the output file is the (prepared) FP32 model
 };
 
 // The FP32 graph the quantizer works on: level-1 passes (exact rewrites: Dropout/Identity

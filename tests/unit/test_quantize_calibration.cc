@@ -8,6 +8,7 @@
 #include "engine/quantize/calibrator.h"
 #include "engine/quantize/histogram.h"
 #include "engine/quantize/quant_params.h"
+#include "engine/quantize/speed_guard.h"
 
 namespace edgeserve::quant {
 namespace {
@@ -127,6 +128,22 @@ TEST(QuantizeParams, PerTensorWeightsAndInt32Bias) {
   EXPECT_EQ(b->data<int32_t>()[0], 200);
   EXPECT_EQ(b->data<int32_t>()[1], -100);
   EXPECT_EQ(bias_scales.size(), 1u);
+}
+
+}  // namespace
+}  // namespace edgeserve::quant
+
+namespace edgeserve::quant {
+namespace {
+
+// speed_guard.h: only nodes timed in both models and clearly slower in INT8 are candidates.
+TEST(QuantizeSpeedGuard, SlowerNodesAreThoseAboveTheFactorInBothProfiles) {
+  ModelTiming fp32, int8;
+  fp32.node_ms = {{"conv_a", 1.0}, {"conv_b", 1.0}, {"conv_c", 1.0}, {"fused_away", 1.0}};
+  int8.node_ms = {{"conv_a", 0.4}, {"conv_b", 1.05}, {"conv_c", 1.3}, {"only_int8", 9.0}};
+  const std::vector<std::string> quantized = {"conv_a", "conv_b", "conv_c", "fused_away", "only_int8"};
+  EXPECT_EQ(slower_in_int8(fp32, int8, quantized, 1.10), std::vector<std::string>{"conv_c"});
+  EXPECT_EQ(slower_in_int8(fp32, int8, quantized, 1.0), (std::vector<std::string>{"conv_b", "conv_c"}));
 }
 
 }  // namespace
