@@ -21,6 +21,18 @@ memory::desc plain_md(const memory::dims& dims, memory::data_type type) {
 
 bool is_plain(const memory::desc& md) { return md == plain_md(md.dims(), md.data_type()); }
 
+memory::desc channels_last_md(const memory::dims& dims, memory::data_type type) {
+  memory::dims strides(dims.size());
+  int64_t stride = dims[1];
+  for (size_t i = dims.size(); i-- > 2;) {
+    strides[i] = stride;
+    stride *= dims[i];
+  }
+  strides[1] = 1;
+  strides[0] = stride;
+  return memory::desc(dims, type, strides);
+}
+
 ProgramBuilder::ProgramBuilder(const Subgraph& subgraph, const std::vector<Dims>& input_dims,
                                const CpuOptions& options, PackedConstants* packed)
     : subgraph_(subgraph), options_(options), packed_(packed) {

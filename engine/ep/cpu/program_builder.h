@@ -28,6 +28,9 @@ using Tag = dnnl::memory::format_tag;
 memory::desc plain_md(const memory::dims& dims, memory::data_type type = memory::data_type::f32);
 // Row-major for its own element type.
 bool is_plain(const memory::desc& md);
+// Channels-last (N, spatial..., C innermost; acdb for rank 4) as an explicit-stride descriptor:
+// the layout oneDNN's brgconv kernels keep activations in, and that broadcasts per channel fastest.
+memory::desc channels_last_md(const memory::dims& dims, memory::data_type type = memory::data_type::f32);
 
 class ProgramBuilder {
  public:

@@ -153,20 +153,6 @@ void add_multiply(ProgramBuilder& b, const dnnl::binary::primitive_desc& pd, int
   b.add_step(dnnl::binary(pd), {{DNNL_ARG_SRC_0, a}, {DNNL_ARG_SRC_1, scale}, {DNNL_ARG_DST, dst}}, node);
 }
 
-// Channels-last descriptor (acdb for rank 4): oneDNN's binary kernels broadcast a per-channel
-// operand fastest when channels are innermost.
-memory::desc channels_last_md(const memory::dims& dims) {
-  memory::dims strides(dims.size());
-  int64_t stride = dims[1];
-  for (size_t i = dims.size(); i-- > 2;) {
-    strides[i] = stride;
-    stride *= dims[i];
-  }
-  strides[1] = 1;
-  strides[0] = stride;
-  return memory::desc(dims, memory::data_type::f32, strides);
-}
-
 struct ConvOperands {
   int src = -1;
   int weights = -1;

@@ -75,19 +75,6 @@ bool claims_qlinear_concat(const Node& node) {
   }
   return true;
 }
-
-memory::desc channels_last_md(const memory::dims& dims, memory::data_type type) {
-  memory::dims strides(dims.size());
-  int64_t stride = dims[1];
-  for (size_t i = dims.size(); i-- > 2;) {
-    strides[i] = stride;
-    stride *= dims[i];
-  }
-  strides[1] = 1;
-  strides[0] = stride;
-  return memory::desc(dims, type, strides);
-}
-
 template <typename T>
 ConcatPart make_part(const Node& node, size_t i, int64_t chunk, DType t) {
   ConcatPart p;

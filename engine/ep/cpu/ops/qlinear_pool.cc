@@ -83,24 +83,11 @@ bool claims_qlinear_gap(const Node& node) {
          constant_zero_point(node, kYZero, t);
 }
 
-// Channels-last descriptor of `dims` (N, C, spatial...).
-memory::desc channels_last(const memory::dims& dims, memory::data_type type) {
-  memory::dims strides(dims.size());
-  int64_t stride = dims[1];
-  for (size_t i = dims.size(); i-- > 2;) {
-    strides[i] = stride;
-    stride *= dims[i];
-  }
-  strides[1] = 1;
-  strides[0] = stride;
-  return memory::desc(dims, type, strides);
-}
-
 Status build_qlinear_gap(const Node& node, ProgramBuilder& b) {
   const DType t = value_type(node.inputs[kX]);
   EDGE_ASSIGN_OR_RETURN(int src, b.slot_of(node.inputs[kX]));
   const memory::dims dims = b.md(src).dims();
-  const memory::desc last = channels_last(dims, dnnl_dtype(t));
+  const memory::desc last = channels_last_md(dims, dnnl_dtype(t));
   const bool is_last = b.md(src) == last;
   if (!is_last) {
     EDGE_ASSIGN_OR_RETURN(src, b.plain_slot(node.inputs[kX], node));
