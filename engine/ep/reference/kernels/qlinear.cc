@@ -21,13 +21,7 @@ namespace {
 
 constexpr const char* kMsDomain = "com.microsoft";
 
-// ---- Rounding, as the x86 instructions MLAS uses do it ----------------------------------------
-
-// CVTPS2DQ: round half to even; NaN and values outside int32 give INT32_MIN.
-int32_t cvt_round(float v) {
-  if (!(v >= -2147483648.0f && v < 2147483648.0f)) return std::numeric_limits<int32_t>::min();
-  return static_cast<int32_t>(std::nearbyint(v));
-}
+// ---- Integer helpers (the rounding formulas are in engine/ops/qlinear_math.h) ------------------
 
 template <typename Q>
 Q saturate(int64_t v) {
