@@ -60,8 +60,9 @@ dnnl::primitive_attr qlinear_attr(const Node& node, int64_t channels, int channe
 // first; on this class of machine they tie for most resnet shapes, but for some the second is
 // 1.8x faster (128 -> 512 channels 1x1 at 28x28). Under ConvAlgorithm::kMeasure every
 // candidate with the same source, weight and destination layouts (so the choice adds no
-// conversion) is timed on scratch memory and the fastest kept; oneDNN's reference kernels are
-// never candidates. The first must be beaten by 5%, so noise does not flip near-ties.
+// conversion) and the same instruction set is timed on scratch memory and the fastest kept;
+// oneDNN's reference kernels are never candidates. The first must be beaten by 5%, so noise
+// does not flip near-ties.
 dnnl::convolution_forward::primitive_desc fastest_implementation(const dnnl::convolution_forward::primitive_desc& first,
                                                                  bool has_bias, const ProgramBuilder& b) {
   auto args = [&](const dnnl::convolution_forward::primitive_desc& pd) {
@@ -72,9 +73,16 @@ dnnl::convolution_forward::primitive_desc fastest_implementation(const dnnl::con
   constexpr double kRequiredGain = 0.95;
   dnnl::convolution_forward::primitive_desc best = first;
   double best_ms = time_primitive(b.engine(), dnnl::convolution_forward(first), args(first));
+  // Only kernels for the first one's instruction set: oneDNN's AVX2/SSE4.1 int8 kernels further down
+  // the list multiply u8 x s8 pairs with 16-bit saturation (no VNNI) and give different results.
+  auto isa = [](const dnnl::convolution_forward::primitive_desc& pd) {
+    const std::string name = pd.impl_info_str();
+    return name.substr(name.find(':') == std::string::npos ? name.size() : name.find(':'));
+  };
   dnnl::convolution_forward::primitive_desc candidate = first;
   while (candidate.next_impl()) {
     if (std::string(candidate.impl_info_str()).rfind("ref", 0) == 0) break;  // the rest are slower still
+    if (isa(candidate) != isa(first)) continue;
     if (candidate.src_desc() != first.src_desc() || candidate.dst_desc() != first.dst_desc()) continue;
     const double ms = time_primitive(b.engine(), dnnl::convolution_forward(candidate), args(candidate));
     if (ms < kRequiredGain * best_ms) {
