@@ -143,6 +143,10 @@ void print_report(const QuantizeArgs& q, const quant::QuantizeReport& r, int sam
     auto t = r.speed_ms.find(node);
     if (e != r.accuracy_error.end()) {
       std::printf("FP32 node: %s (%s: added noise/signal %.3g)\n", node.c_str(), quant::keep_reason_name(reason), e->second);
+    } else if (auto c = r.coarse_inputs.find(node); reason == quant::KeepReason::kCoarseInput && c != r.coarse_inputs.end()) {
+      std::printf("FP32 node: %s (%s: %d of %d channels of '%s' span < %g steps)\n", node.c_str(),
+                  quant::keep_reason_name(reason), c->second.narrow, c->second.channels, c->second.tensor.c_str(),
+                  quant::kNarrowChannelSteps);
     } else if (t != r.speed_ms.end()) {
       std::printf("FP32 node: %s (%s: %.3f ms INT8 vs %.3f ms FP32)\n", node.c_str(), quant::keep_reason_name(reason),
                   t->second.first, t->second.second);

@@ -53,6 +53,7 @@ Result<StatsMap> collect_stats(const Model& model, const SampleSource& source, c
       auto it = stats.find(o.name);
       if (it == stats.end() || o.tensor.dtype() != DType::kFloat32) continue;
       it->second.add(o.tensor.data<float>(), o.tensor.num_elements(), histogram);
+      if (options.channel_ranges_for.count(o.name)) it->second.add_channels(o.tensor.data<float>(), o.tensor.dims());
     }
     if (options.progress) options.progress(i + 1, source.size());
   }

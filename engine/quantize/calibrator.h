@@ -30,6 +30,8 @@ struct CalibrationOptions {
   CalibrationMethod method = CalibrationMethod::kMinMax;
   double percentile = 99.99;
   RunnerOptions runner;
+  // Tensors whose per-channel ranges are collected too (TensorStats::channel_min/max).
+  std::set<std::string> channel_ranges_for;
   // Called after each sample with (samples done, total), on the calling thread.
   std::function<void(int, int)> progress;
 };

@@ -157,4 +157,29 @@ void TensorStats::add(const float* x, int64_t n, bool with_histogram) {
   if (with_histogram) hist.add(x, n);
 }
 
+void TensorStats::add_channels(const float* x, const std::vector<int64_t>& dims) {
+  if (dims.size() < 2 || dims[1] <= 0) return;
+  const int64_t batch = dims[0], channels = dims[1];
+  int64_t inner = 1;
+  for (size_t i = 2; i < dims.size(); ++i) inner *= dims[i];
+  if (channel_min.empty()) {
+    channel_min.assign(static_cast<size_t>(channels), 0.0f);
+    channel_max.assign(static_cast<size_t>(channels), 0.0f);
+  }
+  if (static_cast<int64_t>(channel_min.size()) != channels) return;  // a shape change: keep the first
+  for (int64_t b = 0; b < batch; ++b) {
+    for (int64_t c = 0; c < channels; ++c) {
+      const float* p = x + (b * channels + c) * inner;
+      float lo = channel_min[c], hi = channel_max[c];
+      for (int64_t i = 0; i < inner; ++i) {
+        if (!std::isfinite(p[i])) continue;
+        lo = std::min(lo, p[i]);
+        hi = std::max(hi, p[i]);
+      }
+      channel_min[c] = lo;
+      channel_max[c] = hi;
+    }
+  }
+}
+
 }  // namespace edgeserve::quant

@@ -54,7 +54,12 @@ struct TensorStats {
   float max = 0;
   int64_t count = 0;
   AbsHistogram hist;
+  // Per channel (axis 1 of an [N, C, ...] tensor), only where asked: the finite min and max,
+  // each starting at 0 like the tensor's own.
+  std::vector<float> channel_min, channel_max;
   void add(const float* x, int64_t n, bool with_histogram);
+  // Adds the channel ranges of an [N, C, ...] tensor (rank >= 2); other ranks are ignored.
+  void add_channels(const float* x, const std::vector<int64_t>& dims);
 };
 
 }  // namespace edgeserve::quant

@@ -151,6 +151,31 @@ void tie_passthroughs(const Graph& g, const QdqOptions& options, QdqPlan& plan) 
   }
 }
 
+// The Mul of a SiLU, Mul(x, Sigmoid(x)), left behind when the node before it stays FP32: its
+// operands are a pre-activation and a probability, two ranges no single int8 Mul serves well.
+bool is_silu_mul(const Node& n) {
+  if (n.op_type != "Mul" || n.inputs.size() != 2) return false;
+  for (int i = 0; i < 2; ++i) {
+    const Node* sig = n.inputs[i] != nullptr ? n.inputs[i]->producer : nullptr;
+    if (sig != nullptr && sig->op_type == "Sigmoid" && sig->domain.empty() && sig->inputs[0] == n.inputs[1 - i]) return true;
+  }
+  return false;
+}
+
+// Whether the tensor's pair would have a quantized reader: a quantized node, or a pass-through
+// op whose own output has one. A pair nothing reads as int8 only adds rounding noise.
+bool read_quantized(const Value* v, const QdqPlan& plan, const std::set<const Node*>& quantized, int depth = 0) {
+  if (depth > 64) return true;  // deep pass-through chains: keep the pair rather than recurse on
+  for (const Node* c : v->consumers) {
+    if (quantized.count(c)) return true;
+    if (!plan.passthrough.count(c)) continue;
+    for (const Value* out : c->outputs) {
+      if (out != nullptr && plan.activations.count(out->name) && read_quantized(out, plan, quantized, depth + 1)) return true;
+    }
+  }
+  return false;
+}
+
 bool is_weighted(const Node& n) {
   return (n.op_type == "Conv" || n.op_type == "Gemm" || n.op_type == "MatMul") && inputs_fit(n) &&
          (n.op_type != "MatMul" || is_const(n.inputs[1]));
@@ -208,7 +233,7 @@ Result<QdqPlan> plan_qdq(const Graph& graph, const QdqOptions& requested) {
       plan.kept_fp32[n->name] = keep->second;
       continue;
     }
-    if (folded.count(n.get()) || !is_quantizable_op(n->op_type) || !inputs_fit(*n)) continue;
+    if (folded.count(n.get()) || !is_quantizable_op(n->op_type) || !inputs_fit(*n) || is_silu_mul(*n)) continue;
     plan.quantized.push_back(n.get());
     plan_inputs(*n, options.per_channel, plan);
     const Value* out = n->outputs[0];
@@ -227,8 +252,13 @@ Result<QdqPlan> plan_qdq(const Graph& graph, const QdqOptions& requested) {
   }
   tie_concats(plan, out_of);
   tie_passthroughs(graph, options, plan);
-  // A pair with no node reading it would only be dead weight (graph outputs stay FP32).
-  std::erase_if(plan.activations, [&](const auto& kv) { return graph.find_value(kv.first)->consumers.empty(); });
+  // A pair no quantized node reads would only add noise (graph outputs stay FP32).
+  const std::set<const Node*> quantized(plan.quantized.begin(), plan.quantized.end());
+  std::vector<std::string> unread;
+  for (const auto& [tensor, source] : plan.activations) {
+    if (!read_quantized(graph.find_value(tensor), plan, quantized)) unread.push_back(tensor);
+  }
+  for (const std::string& tensor : unread) plan.activations.erase(tensor);
   return plan;
 }
 

@@ -16,7 +16,8 @@ namespace edgeserve::quant {
 
 // Why a node the quantizer could quantize stays FP32.
 // kSensitive: a first or last layer kept by QdqOptions::keep_ends_fp32 (sensitive_end_nodes).
-enum class KeepReason { kExcludedByUser, kAccuracy, kSpeed, kSensitive };
+// kCoarseInput: a depthwise conv whose input channels are too uneven for one scale (channel_spread.h).
+enum class KeepReason { kExcludedByUser, kAccuracy, kSpeed, kSensitive, kCoarseInput };
 
 struct QdqOptions {
   bool per_channel = false;

@@ -11,6 +11,7 @@
 #include "engine/onnx/model_import.h"
 #include "engine/passes/batchnorm_folding.h"
 #include "engine/passes/pipeline.h"
+#include "engine/quantize/channel_spread.h"
 #include "engine/quantize/model_runner.h"
 #include "engine/quantize/opset_upgrade.h"
 #include "engine/quantize/qdq_rewrite.h"
@@ -23,6 +24,7 @@ const char* keep_reason_name(KeepReason r) {
     case KeepReason::kAccuracy: return "accuracy";
     case KeepReason::kSpeed: return "not faster in INT8";
     case KeepReason::kSensitive: return "sensitive first/last layer";
+    case KeepReason::kCoarseInput: return "input channels too uneven for one int8 scale";
   }
   return "unknown";
 }
@@ -230,10 +232,14 @@ Result<QuantizeReport> quantize_model(const std::string& input, const std::strin
   if (source.size() == 0) return invalid_argument("no calibration samples");
   EDGE_ASSIGN_OR_RETURN(Model prepared, prepare_for_quantization(input));
   EDGE_RETURN_IF_ERROR(check_excluded_nodes(*prepared.graph, options.exclude));
-  EDGE_ASSIGN_OR_RETURN(StatsMap stats, collect_stats(prepared, source, options.calibration));
+  CalibrationOptions calibration = options.calibration;
+  calibration.channel_ranges_for = depthwise_conv_inputs(*prepared.graph);
+  EDGE_ASSIGN_OR_RETURN(StatsMap stats, collect_stats(prepared, source, calibration));
   std::map<std::string, KeepReason> keep;
   for (const std::string& name : options.exclude) keep[name] = KeepReason::kExcludedByUser;
   QuantizeReport report;
+  report.coarse_inputs = coarse_depthwise_inputs(*prepared.graph, stats, calibration.method, calibration.percentile);
+  for (const auto& [node, coarse] : report.coarse_inputs) keep.emplace(node, KeepReason::kCoarseInput);
   EDGE_ASSIGN_OR_RETURN(std::string fp32_bytes, export_model_bytes(prepared));
   Round r;
   if (options.max_drop < 0) {

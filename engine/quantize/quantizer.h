@@ -12,6 +12,7 @@
 #include "common/status.h"
 #include "engine/ir/graph.h"
 #include "engine/quantize/calibrator.h"
+#include "engine/quantize/channel_spread.h"
 #include "engine/quantize/evaluate.h"
 #include "engine/quantize/qdq_plan.h"
 #include "engine/quantize/sample_source.h"
@@ -39,6 +40,7 @@ struct QuantizeReport {
   int quantized_weights = 0;
   std::map<std::string, KeepReason> kept_fp32;   // node -> why
   std::map<std::string, double> accuracy_error;  // node kept for accuracy -> the NSR it added
+  std::map<std::string, CoarseInput> coarse_inputs;  // depthwise convs with too uneven inputs
   bool evaluated = false;
   Agreement agreement;  // of the written model, when evaluated
   int attempts = 1;

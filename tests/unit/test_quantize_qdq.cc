@@ -32,19 +32,21 @@ const Node* find_node(const Graph& g, const std::string& name) {
   return nullptr;
 }
 
-// x[1,2,4,4] -> Conv(W[3,2,1,1], B[3]) -> Relu -> MaxPool 2x2 -> y
+// x[1,2,4,4] -> Conv(W[3,2,1,1], B[3]) -> Relu -> MaxPool 2x2 -> Conv(W2[1,3,1,1]) -> y
 struct ConvModel {
   std::vector<float> w = {0.5f, -0.25f, 1.0f, 0.1f, -0.03f, 0.02f};  // per channel max|w|: 0.5, 1.0, 0.03
   std::vector<float> b = {0.1f, -0.2f, 0.3f};
   std::string bytes(int opset = 13) const {
     OnnxModelBuilder m(opset);
     m.input("x", {"1", "2", "4", "4"}).initializer("W", {3, 2, 1, 1}, w).initializer("B", {3}, b);
+    m.initializer("W2", {1, 3, 1, 1}, std::vector<float>{0.5f, 0.25f, -0.5f});
     m.node("Conv", {"x", "W", "B"}, {"c"})->set_name("conv");
     m.node("Relu", {"c"}, {"r"})->set_name("relu");
-    auto* pool = m.node("MaxPool", {"r"}, {"y"});
+    auto* pool = m.node("MaxPool", {"r"}, {"p"});
     pool->set_name("pool");
     edgeserve::testing::set_ints(pool, "kernel_shape", {2, 2});
     edgeserve::testing::set_ints(pool, "strides", {2, 2});
+    m.node("Conv", {"p", "W2"}, {"y"})->set_name("conv2");
     return m.output("y").bytes();
   }
 };
@@ -59,19 +61,21 @@ TEST(QuantizeQdq, ConvReluPoolPlanAndCounts) {
   Model model = import(ConvModel{}.bytes());
   auto plan = plan_qdq(*model.graph, QdqOptions{true, {}});
   ASSERT_TRUE(plan.is_ok()) << plan.status().message();
-  ASSERT_EQ(plan->quantized.size(), 1u);
+  ASSERT_EQ(plan->quantized.size(), 2u);
   EXPECT_EQ(plan->quantized[0]->name, "conv");
   EXPECT_EQ(plan->passthrough.size(), 2u);  // the folded Relu and the MaxPool
-  // x and the Relu output get pairs; y (MaxPool output) is only a graph output.
-  EXPECT_EQ(plan->activations, (std::map<std::string, std::string>{{"r", "r"}, {"x", "x"}}));
+  // x and the Relu output get pairs, the MaxPool output reuses the Relu's range; y is only a
+  // graph output.
+  EXPECT_EQ(plan->activations, (std::map<std::string, std::string>{{"p", "r"}, {"r", "r"}, {"x", "x"}}));
   RangeMap ranges = {{"x", {-1.0f, 2.0f}}, {"r", {0.0f, 5.1f}}};
   ASSERT_TRUE(apply_qdq(model, *plan, ranges).is_ok());
   const Graph& g = *model.graph;
-  EXPECT_EQ(count_ops(g, "QuantizeLinear"), 2);
-  EXPECT_EQ(count_ops(g, "DequantizeLinear"), 4);  // x, r, W, B
+  EXPECT_EQ(count_ops(g, "QuantizeLinear"), 3);
+  EXPECT_EQ(count_ops(g, "DequantizeLinear"), 6);  // x, r, p, W, B, W2
   EXPECT_EQ(find_node(g, "conv")->inputs[0]->name, "x_dequantized");
   EXPECT_EQ(find_node(g, "relu")->inputs[0]->name, "c");  // no pair between Conv and Relu
   EXPECT_EQ(find_node(g, "pool")->inputs[0]->name, "r_dequantized");
+  EXPECT_EQ(find_node(g, "conv2")->inputs[0]->name, "p_dequantized");
   EXPECT_EQ(g.outputs[0]->name, "y");
   EXPECT_EQ(g.inputs[0]->name, "x");
   const Value* xs = g.find_value("x_scale");
