@@ -143,6 +143,9 @@ void print_report(const QuantizeArgs& q, const quant::QuantizeReport& r, int sam
     auto t = r.speed_ms.find(node);
     if (e != r.accuracy_error.end()) {
       std::printf("FP32 node: %s (%s: added noise/signal %.3g)\n", node.c_str(), quant::keep_reason_name(reason), e->second);
+    } else if (reason == quant::KeepReason::kCoarseInput && !r.coarse_inputs.count(node)) {
+      std::printf("FP32 node: %s (%s: the SiLU producing a coarse depthwise input)\n", node.c_str(),
+                  quant::keep_reason_name(reason));
     } else if (auto c = r.coarse_inputs.find(node); reason == quant::KeepReason::kCoarseInput && c != r.coarse_inputs.end()) {
       std::printf("FP32 node: %s (%s: %d of %d channels of '%s' span < %g steps)\n", node.c_str(),
                   quant::keep_reason_name(reason), c->second.narrow, c->second.channels, c->second.tensor.c_str(),

@@ -16,6 +16,7 @@ namespace {
 
 constexpr const char* kMicrosoftDomain = "com.microsoft";
 constexpr int64_t kMicrosoftOpset = 1;
+constexpr const char* kEdgeserveDomain = "edgeserve";
 constexpr int64_t kQLinearMinOpset = 10;     // QLinearConv and QLinearMatMul exist from opset 10
 constexpr int64_t kIntMaxPoolMinOpset = 12;  // MaxPool takes int8/uint8 from opset 12
 // A bias already quantized with a scale this close to x_scale * w_scale is used as it is.
@@ -184,6 +185,35 @@ std::optional<ActivatedOutput> activated_output(const Graph& graph, const Node& 
   return ActivatedOutput{*y, act};
 }
 
+// Conv -> SiLU written Mul(x, Sigmoid(x)) -> Q, the conv output and the Sigmoid's read by those
+// nodes alone: edgeserve.QLinearConv with activation "Silu" (the int8 conv applies SiLU to the
+// real-valued accumulator before requantizing; ONNX Runtime runs this pattern as a float conv).
+struct SiluOutput {
+  QOutput y;
+  Node* sigmoid = nullptr;
+  Node* mul = nullptr;
+};
+
+std::optional<SiluOutput> silu_output(const Graph& graph, const Node& op) {
+  Value* out = op.outputs[0];
+  if (out->consumers.size() != 2 || std::find(graph.outputs.begin(), graph.outputs.end(), out) != graph.outputs.end()) {
+    return std::nullopt;
+  }
+  Node* sig = is_onnx_op(out->consumers[0], "Sigmoid") ? out->consumers[0] : out->consumers[1];
+  Node* mul = sig == out->consumers[0] ? out->consumers[1] : out->consumers[0];
+  if (!is_onnx_op(sig, "Sigmoid") || !is_onnx_op(mul, "Mul") || sig->inputs[0] != out || sig->outputs.size() != 1) {
+    return std::nullopt;
+  }
+  const Value* s = sig->outputs[0];
+  if (!only_feeds(graph, s, *mul) || mul->inputs.size() != 2 || mul->outputs.size() != 1) return std::nullopt;
+  if (!((mul->inputs[0] == out && mul->inputs[1] == s) || (mul->inputs[1] == out && mul->inputs[0] == s))) {
+    return std::nullopt;
+  }
+  auto y = q_output(graph, mul->outputs[0]);
+  if (!y) return std::nullopt;
+  return SiluOutput{*y, sig, mul};
+}
+
 // A Conv bias as QLinearConv wants it: int32 with scale x_scale * w_scale[c] and zero point 0.
 struct ConvBias {
   Value* value = nullptr;
@@ -298,7 +328,9 @@ bool fuse_conv(Fusion& f, Node& op) {
   if (op.num_present_inputs() < 2 || op.inputs.size() > 3) return false;
   auto x = dq_input(op, 0);
   auto w = dq_weight(op, 1, /*axis=*/0);
-  auto out = activated_output(f.graph, op);
+  std::optional<ActivatedOutput> out = activated_output(f.graph, op);
+  std::optional<SiluOutput> silu;
+  if (!out && (silu = silu_output(f.graph, op))) out = ActivatedOutput{silu->y, nullptr};
   if (!x || !w || !out || x->params.qtype != out->y.params.qtype) return false;
   std::optional<ConvBias> bias;
   if (op.has_input(2) && !(bias = conv_bias(f.graph, op.inputs[2], *x, *w))) return false;
@@ -309,6 +341,16 @@ bool fuse_conv(Fusion& f, Node& op) {
   if (bias) {
     inputs.push_back(bias->value);
     if (bias->dq != nullptr) f.dqs.push_back(bias->dq);
+  }
+  if (silu) {
+    rewrite(f, op, "QLinearConv", kEdgeserveDomain, 1, std::move(inputs), out->y);
+    Attribute a;
+    a.kind = AttrKind::kString;
+    a.s = "Silu";
+    op.attributes["activation"] = a;
+    f.removed.insert(silu->sigmoid);
+    f.removed.insert(silu->mul);
+    return true;
   }
   rewrite(f, op, "QLinearConv", "", op.opset, std::move(inputs), out->y);
   if (out->activation != nullptr) f.removed.insert(out->activation);

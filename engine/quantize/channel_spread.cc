@@ -18,6 +18,21 @@ const Value* depthwise_input(const Node& n) {
   return x->constant || x->type.dtype != DType::kFloat32 ? nullptr : x;
 }
 
+// When `v` = Mul(a, Sigmoid(a)): the Sigmoid's and Mul's names into c.silu_nodes, a into c.silu_input.
+void find_silu_producing(const Value* v, CoarseInput& c) {
+  const Node* mul = v->producer;
+  if (mul == nullptr || mul->op_type != "Mul" || !mul->domain.empty() || mul->inputs.size() != 2) return;
+  for (int i = 0; i < 2; ++i) {
+    const Value* s = mul->inputs[i];
+    const Node* sig = s != nullptr ? s->producer : nullptr;
+    if (sig != nullptr && sig->op_type == "Sigmoid" && sig->domain.empty() && sig->inputs[0] == mul->inputs[1 - i]) {
+      c.silu_nodes = {sig->name, mul->name};
+      c.silu_input = sig->inputs[0]->name;
+      return;
+    }
+  }
+}
+
 }  // namespace
 
 std::set<std::string> depthwise_conv_inputs(const Graph& graph) {
@@ -40,7 +55,8 @@ std::map<std::string, CoarseInput> coarse_depthwise_inputs(const Graph& graph, c
     const Range r = range_of(s, method, percentile);
     const double step = (std::max(r.max, 0.0f) - std::min(r.min, 0.0f)) / 255.0;
     if (!(step > 0)) continue;
-    CoarseInput c{x->name, 0, static_cast<int>(s.channel_min.size())};
+    CoarseInput c{x->name, 0, static_cast<int>(s.channel_min.size()), {}, {}};
+    find_silu_producing(x, c);
     for (size_t ch = 0; ch < s.channel_min.size(); ++ch) {
       const double span = std::min<double>(s.channel_max[ch], r.max) - std::max<double>(s.channel_min[ch], r.min);
       if (span > 0 && span < kNarrowChannelSteps * step) ++c.narrow;  // an all-zero channel is exact

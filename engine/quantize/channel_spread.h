@@ -4,12 +4,14 @@
 // would mix it with the others. BatchNorm folding gives exactly those narrow channels large
 // weights downstream (YOLOX-nano's stem: quantizing its output alone drops person-box F1 from
 // 1.0 to 0.885; docs/quantize.md). Such convolutions stay FP32, which also keeps their input
-// unquantized when nothing else reads it as int8.
+// unquantized when nothing else reads it as int8; so does the SiLU producing that input, whose
+// own input carries the same narrow channels.
 #pragma once
 
 #include <map>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "engine/ir/graph.h"
 #include "engine/quantize/calibrator.h"
@@ -25,6 +27,8 @@ struct CoarseInput {
   std::string tensor;   // the depthwise conv's activation input
   int narrow = 0;       // channels spanning < kNarrowChannelSteps steps of the tensor's scale
   int channels = 0;
+  std::vector<std::string> silu_nodes;  // the Sigmoid and Mul of a SiLU producing `tensor`, if one does
+  std::string silu_input;               // that SiLU's input
 };
 
 // Activation inputs of the depthwise convolutions (group > 1, one input channel per group,

@@ -63,33 +63,34 @@ bool is_graph_output(const Graph& g, const Value* v) {
 
 bool kept(const QdqOptions& options, const Node* n) { return options.keep_fp32.count(n->name) != 0; }
 
-// SiLU written as Mul(x, Sigmoid(x)) on `out`, the Sigmoid's output read by the Mul alone.
-std::vector<const Node*> silu_after(const Graph& g, const Value* out, const QdqOptions& options) {
-  if (out->consumers.size() != 2) return {};
-  const Node* sig = out->consumers[0]->op_type == "Sigmoid" ? out->consumers[0] : out->consumers[1];
-  const Node* mul = sig == out->consumers[0] ? out->consumers[1] : out->consumers[0];
-  if (sig->op_type != "Sigmoid" || mul->op_type != "Mul" || !sig->domain.empty() || !mul->domain.empty()) return {};
-  const Value* s = sig->outputs[0];
-  if (s == nullptr || s->consumers.size() != 1 || s->consumers[0] != mul || is_graph_output(g, s)) return {};
-  const bool wired = mul->inputs.size() == 2 && ((mul->inputs[0] == out && mul->inputs[1] == s) ||
-                                                 (mul->inputs[1] == out && mul->inputs[0] == s));
-  if (!wired || kept(options, sig) || kept(options, mul) || !is_float(mul->outputs[0])) return {};
-  return {sig, mul};
-}
-
-// The activation nodes the node's output pair moves past: one activation that is the output's
-// only reader, or a SiLU pattern; none when the output is also a graph output.
+// The activation node the node's output pair moves past: one activation that is the output's
+// only reader; none when the output is also a graph output.
 std::vector<const Node*> folded_activation(const Graph& g, const Node& n, const QdqOptions& options) {
   const Value* out = n.outputs[0];
-  if (!folds_activation(n.op_type) || is_graph_output(g, out)) return {};
-  if (out->consumers.size() == 1) {
-    const Node* act = out->consumers[0];
-    if (is_foldable_activation(*act) && !kept(options, act) && act->inputs[0] == out && is_float(act->outputs[0])) {
-      return {act};
-    }
-    return {};
+  if (!folds_activation(n.op_type) || is_graph_output(g, out) || out->consumers.size() != 1) return {};
+  const Node* act = out->consumers[0];
+  if (is_foldable_activation(*act) && !kept(options, act) && act->inputs[0] == out && is_float(act->outputs[0])) {
+    return {act};
   }
-  return silu_after(g, out, options);
+  return {};
+}
+
+// Whether every reader of `v` is Sigmoid(v) or the Mul of a SiLU, Mul(v, Sigmoid(v)).
+bool read_by_sigmoids_only(const Value* v) {
+  auto is_sigmoid_of_v = [&](const Value* s) {
+    return s != nullptr && s->producer != nullptr && s->producer->op_type == "Sigmoid" && s->producer->domain.empty() &&
+           s->producer->inputs[0] == v;
+  };
+  for (const Node* c : v->consumers) {
+    if (!c->domain.empty()) return false;
+    if (c->op_type == "Sigmoid" && c->inputs[0] == v) continue;
+    if (c->op_type == "Mul" && c->inputs.size() == 2 &&
+        ((c->inputs[0] == v && is_sigmoid_of_v(c->inputs[1])) || (c->inputs[1] == v && is_sigmoid_of_v(c->inputs[0])))) {
+      continue;
+    }
+    return false;
+  }
+  return !v->consumers.empty();
 }
 
 void plan_gemm_consts(const Node& n, bool per_channel, QdqPlan& plan) {
@@ -151,19 +152,8 @@ void tie_passthroughs(const Graph& g, const QdqOptions& options, QdqPlan& plan) 
   }
 }
 
-// The Mul of a SiLU, Mul(x, Sigmoid(x)), left behind when the node before it stays FP32: its
-// operands are a pre-activation and a probability, two ranges no single int8 Mul serves well.
-bool is_silu_mul(const Node& n) {
-  if (n.op_type != "Mul" || n.inputs.size() != 2) return false;
-  for (int i = 0; i < 2; ++i) {
-    const Node* sig = n.inputs[i] != nullptr ? n.inputs[i]->producer : nullptr;
-    if (sig != nullptr && sig->op_type == "Sigmoid" && sig->domain.empty() && sig->inputs[0] == n.inputs[1 - i]) return true;
-  }
-  return false;
-}
-
 // Whether the tensor's pair would have a quantized reader: a quantized node, or a pass-through
-// op whose own output has one. A pair nothing reads as int8 only adds rounding noise.
+// op whose own output has one.
 bool read_quantized(const Value* v, const QdqPlan& plan, const std::set<const Node*>& quantized, int depth = 0) {
   if (depth > 64) return true;  // deep pass-through chains: keep the pair rather than recurse on
   for (const Node* c : v->consumers) {
@@ -174,6 +164,58 @@ bool read_quantized(const Value* v, const QdqPlan& plan, const std::set<const No
     }
   }
   return false;
+}
+
+// Drops the pairs that neither a quantized node reads nor a quantized (or pass-through) node
+// writes: between two FP32 nodes a pair only adds rounding. Graph outputs keep FP32 as well.
+// Returns whether any went.
+bool drop_useless_pairs(const Graph& graph, QdqPlan& plan) {
+  const std::set<const Node*> quantized(plan.quantized.begin(), plan.quantized.end());
+  std::vector<std::string> useless;
+  for (const auto& [tensor, source] : plan.activations) {
+    const Value* v = graph.find_value(tensor);
+    const bool written = v->producer != nullptr && (quantized.count(v->producer) || plan.passthrough.count(v->producer));
+    if (is_graph_output(graph, v) || !(written || read_quantized(v, plan, quantized))) useless.push_back(tensor);
+  }
+  for (const std::string& tensor : useless) plan.activations.erase(tensor);
+  return !useless.empty();
+}
+
+// Takes `n` out of the quantized nodes. A Conv keeps its int8 weights (the size: QLinearConv
+// writes int8 only, so a conv without an output pair runs in float anyway) with a float bias
+// and input; any other node goes back to FP32 whole.
+void demote(const Node* n, QdqPlan& plan) {
+  std::erase(plan.quantized, n);
+  const bool conv = n->op_type == "Conv";
+  std::erase_if(plan.consts, [&](const PlannedConst& c) { return c.node == n && !(conv && c.role == ConstRole::kWeight); });
+  plan.tensors_of.erase(n->name);
+  if (conv) plan.weight_only.push_back(n);
+}
+
+// Demotes the quantized convs whose output has no pair. Returns whether any changed.
+bool demote_convs_without_output_pair(QdqPlan& plan) {
+  std::vector<const Node*> changed;
+  for (const Node* n : plan.quantized) {
+    if (n->op_type == "Conv" && !plan.activations.count(plan.tensors_of.at(n->name).output)) changed.push_back(n);
+  }
+  for (const Node* n : changed) demote(n, plan);
+  return !changed.empty();
+}
+
+// QdqOptions::float_tensors: no pair on them (nor on what shares their range), and the quantized
+// nodes reading them demoted.
+void keep_tensors_float(const std::set<std::string>& float_tensors, QdqPlan& plan) {
+  if (float_tensors.empty()) return;
+  std::erase_if(plan.activations, [&](const auto& kv) { return float_tensors.count(kv.first) || float_tensors.count(kv.second); });
+  std::vector<const Node*> readers;
+  for (const Node* n : plan.quantized) {
+    for (const Value* in : n->inputs) {
+      if (in != nullptr && float_tensors.count(in->name)) readers.push_back(n);
+    }
+  }
+  for (const Node* n : readers) {
+    if (std::find(plan.quantized.begin(), plan.quantized.end(), n) != plan.quantized.end()) demote(n, plan);
+  }
 }
 
 bool is_weighted(const Node& n) {
@@ -210,7 +252,7 @@ std::set<std::string> sensitive_end_nodes(const Graph& graph) {
 
 bool is_quantizable_op(const std::string& op) {
   static const std::set<std::string> kOps = {"Conv", "MatMul", "Gemm", "Add", "Mul", "Concat", "AveragePool",
-                                             "GlobalAveragePool"};
+                                             "GlobalAveragePool", "Sigmoid"};
   return kOps.count(op) != 0;
 }
 
@@ -233,7 +275,7 @@ Result<QdqPlan> plan_qdq(const Graph& graph, const QdqOptions& requested) {
       plan.kept_fp32[n->name] = keep->second;
       continue;
     }
-    if (folded.count(n.get()) || !is_quantizable_op(n->op_type) || !inputs_fit(*n) || is_silu_mul(*n)) continue;
+    if (folded.count(n.get()) || !is_quantizable_op(n->op_type) || !inputs_fit(*n)) continue;
     plan.quantized.push_back(n.get());
     plan_inputs(*n, options.per_channel, plan);
     const Value* out = n->outputs[0];
@@ -252,13 +294,15 @@ Result<QdqPlan> plan_qdq(const Graph& graph, const QdqOptions& requested) {
   }
   tie_concats(plan, out_of);
   tie_passthroughs(graph, options, plan);
-  // A pair no quantized node reads would only add noise (graph outputs stay FP32).
-  const std::set<const Node*> quantized(plan.quantized.begin(), plan.quantized.end());
-  std::vector<std::string> unread;
-  for (const auto& [tensor, source] : plan.activations) {
-    if (!read_quantized(graph.find_value(tensor), plan, quantized)) unread.push_back(tensor);
+  keep_tensors_float(options.float_tensors, plan);
+  bool changed = true;
+  while (changed) {
+    changed = drop_useless_pairs(graph, plan);
+    changed = demote_convs_without_output_pair(plan) || changed;
   }
-  for (const std::string& tensor : unread) plan.activations.erase(tensor);
+  for (const auto& [tensor, source] : plan.activations) {
+    if (tensor == source && read_by_sigmoids_only(graph.find_value(tensor))) plan.range_floor[tensor] = kSigmoidInputFloor;
+  }
   return plan;
 }
 

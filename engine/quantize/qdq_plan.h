@@ -24,6 +24,8 @@ struct QdqOptions {
   std::map<std::string, KeepReason> keep_fp32;  // node name -> why it stays FP32
   // Keep the nodes of sensitive_end_nodes() FP32 (reason kSensitive) unless keep_fp32 names them.
   bool keep_ends_fp32 = false;
+  // Activation tensors left unquantized (no pair; the quantized nodes reading them demoted).
+  std::set<std::string> float_tensors;
 };
 
 enum class ConstRole {
@@ -46,8 +48,8 @@ struct QdqPlan {
   std::vector<const Node*> quantized;
   // Nodes that read and write quantized tensors without their own parameters: pass-through
   // ops, and activations folded into the node before them (Conv/Gemm/MatMul/Add followed by
-  // Relu, Clip, LeakyRelu, HardSwish, HardSigmoid, Sigmoid or Tanh as the output's only reader,
-  // or by SiLU written Mul(x, Sigmoid(x))): the output pair goes after the activation.
+  // Relu, Clip, LeakyRelu, HardSwish, HardSigmoid, Sigmoid or Tanh as the output's only
+  // reader): the output pair goes after the activation.
   std::set<const Node*> passthrough;
   // Tensor -> the tensor whose calibrated range its Q/DQ pair uses (itself unless tied).
   std::map<std::string, std::string> activations;
@@ -59,9 +61,18 @@ struct QdqPlan {
     std::string output;
   };
   std::map<std::string, NodeTensors> tensors_of;
+  // Convs whose output no quantized node reads: int8 weights, float input, output and bias.
+  std::vector<const Node*> weight_only;
+  // Tensor -> the lowest value its calibrated range keeps: tensors read only by Sigmoid and
+  // SiLU (Mul(x, Sigmoid(x))), which flatten everything below kSigmoidInputFloor.
+  std::map<std::string, float> range_floor;
   // Nodes the quantizer could have quantized but that stay FP32, with the reason.
   std::map<std::string, KeepReason> kept_fp32;
 };
+
+// Sigmoid(-8) = 3.4e-4 and SiLU(-8) = -2.7e-3: below a uint8 half-step of either output, so a
+// range cut there loses nothing the activation keeps (YOLOX's SiLU inputs reach -115).
+inline constexpr float kSigmoidInputFloor = -8.0f;
 
 // `graph` must be finalized (topological order). Fails when a --exclude name is no node.
 Result<QdqPlan> plan_qdq(const Graph& graph, const QdqOptions& options);

@@ -62,16 +62,26 @@ void fill_counts(const QdqPlan& plan, QuantizeReport* report) {
   report->kept_fp32 = plan.kept_fp32;
 }
 
+// plan.range_floor raises the low end of those ranges (the range still contains 0).
+void apply_range_floors(const QdqPlan& plan, RangeMap& ranges) {
+  for (const auto& [tensor, floor] : plan.range_floor) {
+    auto it = ranges.find(tensor);
+    if (it != ranges.end()) it->second.min = std::min(std::max(it->second.min, floor), 0.0f);
+  }
+}
+
 }  // namespace
 
 Status quantize_prepared(Model& model, const StatsMap& stats, const QuantizeOptions& options,
                          const std::map<std::string, KeepReason>& keep, QuantizeReport* report) {
   QdqOptions qo{options.per_channel, keep};
+  qo.float_tensors = options.float_tensors;
   EDGE_ASSIGN_OR_RETURN(QdqPlan plan, plan_qdq(*model.graph, qo));
   std::set<std::string> sources;
   for (const auto& [tensor, source] : plan.activations) sources.insert(source);
   const auto& cal = options.calibration;
   EDGE_ASSIGN_OR_RETURN(RangeMap ranges, ranges_for(stats, sources, cal.method, cal.percentile));
+  apply_range_floors(plan, ranges);
   EDGE_RETURN_IF_ERROR(apply_qdq(model, plan, ranges));
   fill_counts(plan, report);
   return Status::ok();
@@ -92,11 +102,14 @@ Result<Round> build_round(const std::string& prepared_bytes, const StatsMap& sta
                           const std::map<std::string, KeepReason>& keep) {
   Round r;
   EDGE_ASSIGN_OR_RETURN(r.model, import_model_bytes(prepared_bytes));
-  EDGE_ASSIGN_OR_RETURN(r.plan, plan_qdq(*r.model.graph, QdqOptions{options.per_channel, keep}));
+  QdqOptions qo{options.per_channel, keep};
+  qo.float_tensors = options.float_tensors;
+  EDGE_ASSIGN_OR_RETURN(r.plan, plan_qdq(*r.model.graph, qo));
   std::set<std::string> sources;
   for (const auto& [tensor, source] : r.plan.activations) sources.insert(source);
   const auto& cal = options.calibration;
   EDGE_ASSIGN_OR_RETURN(RangeMap ranges, ranges_for(stats, sources, cal.method, cal.percentile));
+  apply_range_floors(r.plan, ranges);
   EDGE_RETURN_IF_ERROR(apply_qdq(r.model, r.plan, ranges, &r.dequantized));
   return r;
 }
@@ -239,17 +252,23 @@ Result<QuantizeReport> quantize_model(const std::string& input, const std::strin
   for (const std::string& name : options.exclude) keep[name] = KeepReason::kExcludedByUser;
   QuantizeReport report;
   report.coarse_inputs = coarse_depthwise_inputs(*prepared.graph, stats, calibration.method, calibration.percentile);
-  for (const auto& [node, coarse] : report.coarse_inputs) keep.emplace(node, KeepReason::kCoarseInput);
+  QuantizeOptions opts = options;
+  for (const auto& [node, coarse] : report.coarse_inputs) {
+    keep.emplace(node, KeepReason::kCoarseInput);
+    for (const std::string& silu : coarse.silu_nodes) keep.emplace(silu, KeepReason::kCoarseInput);
+    opts.float_tensors.insert(coarse.tensor);
+    if (!coarse.silu_input.empty()) opts.float_tensors.insert(coarse.silu_input);
+  }
   EDGE_ASSIGN_OR_RETURN(std::string fp32_bytes, export_model_bytes(prepared));
   Round r;
   if (options.max_drop < 0) {
-    EDGE_ASSIGN_OR_RETURN(r, build_round(fp32_bytes, stats, options, keep));
+    EDGE_ASSIGN_OR_RETURN(r, build_round(fp32_bytes, stats, opts, keep));
   } else {
-    EDGE_ASSIGN_OR_RETURN(r, guarded_rounds(prepared, stats, source, options, keep, report));
+    EDGE_ASSIGN_OR_RETURN(r, guarded_rounds(prepared, stats, source, opts, keep, report));
     report.evaluated = true;
     report.agreement = r.agreement;
   }
-  if (options.check_speed) EDGE_RETURN_IF_ERROR(check_speed(fp32_bytes, stats, source, options, keep, r, report));
+  if (options.check_speed) EDGE_RETURN_IF_ERROR(check_speed(fp32_bytes, stats, source, opts, keep, r, report));
   fill_counts(r.plan, &report);
   if (report.wrote_fp32) {
     std::error_code ec;

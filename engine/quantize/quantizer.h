@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,9 @@ struct QuantizeOptions {
   CalibrationOptions calibration;
   bool per_channel = false;
   std::vector<std::string> exclude;  // node names kept FP32
+  // Activation tensors left unquantized (QdqOptions::float_tensors); quantize_model adds the
+  // coarse depthwise inputs (channel_spread.h) and the SiLU inputs behind them.
+  std::set<std::string> float_tensors;
   // Largest accepted agreement drop (evaluate.h) on the calibration samples; < 0: no guard.
   double max_drop = -1;
   // Never slower (speed_guard.h): time INT8 against FP32 on this machine, keep FP32 the nodes

@@ -95,24 +95,31 @@ std::vector<std::string> names(const std::vector<const Node*>& nodes) {
   return out;
 }
 
-TEST(QuantizeChannels, SiluMulLeftAloneIsNotQuantized) {
-  Model model = import(silu_chain_bytes());
-  auto plan = plan_qdq(*model.graph, QdqOptions{true, {{"conv1", KeepReason::kExcludedByUser}}});
-  ASSERT_TRUE(plan.is_ok()) << plan.status().message();
-  EXPECT_EQ(names(plan->quantized), (std::vector<std::string>{"conv2"}));
-  EXPECT_EQ(plan->activations, (std::map<std::string, std::string>{{"s", "s"}}));
-}
-
-TEST(QuantizeChannels, PairReadOnlyByFp32NodesIsDropped) {
+TEST(QuantizeChannels, PairBetweenFp32NodesIsDropped) {
   Model model = import(silu_chain_bytes());
   auto all = plan_qdq(*model.graph, QdqOptions{true, {}});
   ASSERT_TRUE(all.is_ok()) << all.status().message();
-  EXPECT_EQ(all->activations, (std::map<std::string, std::string>{{"s", "s"}, {"x", "x"}}));
-  auto plan = plan_qdq(*model.graph, QdqOptions{true, {{"conv2", KeepReason::kExcludedByUser}}});
+  EXPECT_EQ(names(all->quantized), (std::vector<std::string>{"conv1", "sig1", "mul1"}));
+  EXPECT_EQ(names(all->weight_only), (std::vector<std::string>{"conv2"}));  // writes the FP32 graph output
+  // s stays: mul1 writes it as int8 even though conv2 reads float.
+  EXPECT_EQ(all->activations, (std::map<std::string, std::string>{{"c1", "c1"}, {"g1", "g1"}, {"s", "s"}, {"x", "x"}}));
+  auto plan = plan_qdq(*model.graph, QdqOptions{true, {{"conv1", KeepReason::kExcludedByUser}}});
   ASSERT_TRUE(plan.is_ok()) << plan.status().message();
-  EXPECT_EQ(names(plan->quantized), (std::vector<std::string>{"conv1"}));
-  // conv1 still reads x as int8; its output s is read by the FP32 conv2 only: no pair.
-  EXPECT_EQ(plan->activations, (std::map<std::string, std::string>{{"x", "x"}}));
+  // x sits between the graph input and the FP32 conv1: no pair.
+  EXPECT_EQ(plan->activations, (std::map<std::string, std::string>{{"c1", "c1"}, {"g1", "g1"}, {"s", "s"}}));
+}
+
+TEST(QuantizeChannels, FloatTensorsLoseTheirPairsAndTheirWritersRunWeightOnly) {
+  Model model = import(silu_chain_bytes());
+  QdqOptions o{true, {{"sig1", KeepReason::kCoarseInput}, {"mul1", KeepReason::kCoarseInput}}};
+  o.float_tensors = {"c1"};
+  auto plan = plan_qdq(*model.graph, o);
+  ASSERT_TRUE(plan.is_ok()) << plan.status().message();
+  // conv1 lost its output pair: int8 weights, float input (x's pair goes too) and output.
+  EXPECT_EQ(names(plan->weight_only), (std::vector<std::string>{"conv1", "conv2"}));
+  EXPECT_TRUE(plan->quantized.empty());
+  EXPECT_TRUE(plan->activations.empty());
+  EXPECT_EQ(plan->consts.size(), 2u);  // the two weights
 }
 
 }  // namespace

@@ -61,8 +61,11 @@ TEST(QuantizeQdq, ConvReluPoolPlanAndCounts) {
   Model model = import(ConvModel{}.bytes());
   auto plan = plan_qdq(*model.graph, QdqOptions{true, {}});
   ASSERT_TRUE(plan.is_ok()) << plan.status().message();
-  ASSERT_EQ(plan->quantized.size(), 2u);
+  ASSERT_EQ(plan->quantized.size(), 1u);
   EXPECT_EQ(plan->quantized[0]->name, "conv");
+  // conv2 writes the graph output, which stays FP32: no int8 kernel for it, int8 weights only.
+  ASSERT_EQ(plan->weight_only.size(), 1u);
+  EXPECT_EQ(plan->weight_only[0]->name, "conv2");
   EXPECT_EQ(plan->passthrough.size(), 2u);  // the folded Relu and the MaxPool
   // x and the Relu output get pairs, the MaxPool output reuses the Relu's range; y is only a
   // graph output.
@@ -199,7 +202,7 @@ TEST(QuantizeQdq, ExcludedNodeKeepsFloatWeightsAndUnknownNamesFail) {
 }
 
 // x -> Conv -> c -> {Sigmoid -> s, Mul(c, s) -> m} -> Conv -> y: SiLU folds into the first Conv.
-TEST(QuantizeQdq, SiluFoldsIntoTheConvBeforeIt) {
+TEST(QuantizeQdq, SiluIsQuantizedAsItsTwoOpsWithItsInputFloored) {
   OnnxModelBuilder m;
   m.input("x", {"1", "1", "2", "2"}).initializer("W1", {1, 1, 1, 1}, {1.0f}).initializer("W2", {1, 1, 1, 1}, {2.0f});
   m.node("Conv", {"x", "W1"}, {"c"})->set_name("conv1");
@@ -209,15 +212,14 @@ TEST(QuantizeQdq, SiluFoldsIntoTheConvBeforeIt) {
   Model model = import(m.output("y").bytes());
   auto plan = plan_qdq(*model.graph, QdqOptions{});
   ASSERT_TRUE(plan.is_ok());
-  ASSERT_EQ(plan->quantized.size(), 2u);  // the Mul is part of conv1's activation, not quantized alone
-  EXPECT_EQ(plan->activations, (std::map<std::string, std::string>{{"m", "m"}, {"x", "x"}}));
-  EXPECT_EQ(plan->tensors_of.at("conv1").output, "m");
-  // Kept FP32, the Mul is no longer folded: the pair returns to the Conv output.
-  QdqOptions keep;
-  keep.keep_fp32["mul"] = KeepReason::kExcludedByUser;
-  auto kept = plan_qdq(*model.graph, keep);
-  ASSERT_TRUE(kept.is_ok());
-  EXPECT_EQ(kept->tensors_of.at("conv1").output, "c");
+  // int8 kernels turn Sigmoid + Mul into one 256-entry table on the int8 conv output.
+  ASSERT_EQ(plan->quantized.size(), 3u);
+  EXPECT_EQ(plan->quantized[1]->name, "sig");
+  EXPECT_EQ(plan->quantized[2]->name, "mul");
+  EXPECT_EQ(plan->activations, (std::map<std::string, std::string>{{"c", "c"}, {"m", "m"}, {"s", "s"}, {"x", "x"}}));
+  EXPECT_EQ(plan->tensors_of.at("conv1").output, "c");
+  // c feeds the SiLU only, which flattens everything below the floor; m feeds conv2.
+  EXPECT_EQ(plan->range_floor, (std::map<std::string, float>{{"c", kSigmoidInputFloor}}));
 }
 
 TEST(QuantizeQdq, GemmWeightAxisFollowsTransB) {

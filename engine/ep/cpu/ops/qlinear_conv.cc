@@ -46,8 +46,33 @@ std::vector<float> output_scales(const Node& node, int64_t channels) {
   return out;
 }
 
-// `with_zero_point` false: the output zero point is left to a separate step (float32 output).
+// edgeserve.QLinearConv: activation "Silu" (the claim checks it), applied to real values.
+bool has_silu(const Node& node) { return node.domain == "edgeserve"; }
+
+dnnl::post_ops silu_ops(const Node& node) {
+  return silu_requantize_ops(1.0f / *constant_scale(node, kYScale), *constant_zero_point(node, kYZero, output_type(node)));
+}
+
+// Conv + SiLU: output scales x_scale * w_scale[c] give real values, the post-ops do the rest;
+// `with_post_ops` false leaves them to a separate step (float32 output).
+dnnl::primitive_attr silu_attr(const Node& node, int64_t channels, int channel_dim, bool with_post_ops) {
+  const float x = *constant_scale(node, kXScale);
+  std::vector<float> scales;
+  for (float ws : *constant_scales(node, kWScale, channels)) scales.push_back(x * ws);
+  dnnl::primitive_attr attr = requantize_attr(scales, scales.size() == 1 ? 0 : 1 << channel_dim, 0);
+  if (with_post_ops) attr.set_post_ops(silu_ops(node));
+  return attr;
+}
+
+// `with_zero_point` false: the output zero point (and a SiLU) is left to a separate step
+// (float32 output).
 dnnl::primitive_attr qlinear_attr(const Node& node, int64_t channels, int channel_dim, bool with_zero_point = true) {
+  if (has_silu(node)) {
+    dnnl::primitive_attr attr = silu_attr(node, channels, channel_dim, with_zero_point);
+    const int32_t x_zero = *constant_zero_point(node, kXZero, value_type(node.inputs[kX]));
+    if (x_zero != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {x_zero});
+    return attr;
+  }
   const std::vector<float> scales = output_scales(node, channels);
   const int32_t y_zero = with_zero_point ? *constant_zero_point(node, kYZero, output_type(node)) : 0;
   dnnl::primitive_attr attr = requantize_attr(scales, scales.size() == 1 ? 0 : 1 << channel_dim, y_zero);
@@ -94,6 +119,10 @@ dnnl::convolution_forward::primitive_desc fastest_implementation(const dnnl::con
 }
 
 bool claims_qlinear_conv(const Node& node) {
+  if (has_silu(node)) {
+    auto activation = node.attr_string("activation", "");
+    if (!activation.is_ok() || activation.value() != "Silu") return false;
+  }
   const int rank = static_rank(node.inputs[kX]);
   if (rank < 3 || rank > 5 || static_rank(node.inputs[kW]) != rank) return false;
   if (!is_constant_input(node, kW)) return false;
@@ -163,8 +192,9 @@ Status build_qlinear_conv(const Node& node, ProgramBuilder& b) {
   args.emplace_back(DNNL_ARG_DST, dst);
   b.add_step(conv, std::move(args), node);
   if (requantize_after) {
+    const dnnl::post_ops silu = has_silu(node) ? silu_ops(node) : dnnl::post_ops();
     EDGE_ASSIGN_OR_RETURN(dst, add_requantize_step(b, node, dst, *constant_zero_point(node, kYZero, output_type(node)),
-                                                   output_type(node)));
+                                                   output_type(node), has_silu(node) ? &silu : nullptr));
   }
   b.define(node.outputs[0], dst);
   return Status::ok();
@@ -204,6 +234,7 @@ Status build_qlinear_matmul(const Node& node, ProgramBuilder& b) {
 
 std::vector<CpuOp> qlinear_conv_ops() {
   return {CpuOp{"QLinearConv", claims_qlinear_conv, build_qlinear_conv, "", 10},
+          CpuOp{"QLinearConv", claims_qlinear_conv, build_qlinear_conv, "edgeserve", 1},
           CpuOp{"QLinearMatMul", claims_qlinear_matmul, build_qlinear_matmul, "", 10}};
 }
 

@@ -30,9 +30,15 @@ DType value_type(const Value* v);  // the static element type (kUndefined when a
 // conversion only saturates. `mask` is the output-scale mask (0: one scale; per channel: 1 << dim).
 dnnl::primitive_attr requantize_attr(const std::vector<float>& scales, int mask, int32_t y_zero_point);
 
+// Post-ops taking real values v to silu(v) * inv_y_scale, rounded half to even, plus `zero`
+// (edgeserve.QLinearConv with activation "Silu"; the final conversion saturates).
+dnnl::post_ops silu_requantize_ops(float inv_y_scale, int32_t zero);
+
 // A step turning float32 slot `scaled` (already acc * scale) into `type` in the same layout:
-// round half to even, add `zero`, saturate. Returns the new slot.
-Result<int> add_requantize_step(ProgramBuilder& b, const Node& node, int scaled, int32_t zero, DType type);
+// round half to even, add `zero`, saturate; or, given `ops`, those post-ops instead. Returns
+// the new slot.
+Result<int> add_requantize_step(ProgramBuilder& b, const Node& node, int scaled, int32_t zero, DType type,
+                                const dnnl::post_ops* ops = nullptr);
 
 // A float32 constant of rank `rank`, all dims 1, holding `value`: a broadcast operand.
 int scalar_constant_slot(ProgramBuilder& b, float value, size_t rank);

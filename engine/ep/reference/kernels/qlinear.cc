@@ -107,6 +107,7 @@ Status dispatch_8bit(DType t, const char* what, F&& f) {
 struct ConvState {
   WindowAttrs attrs;
   int64_t group = 1;
+  bool silu = false;  // edgeserve.QLinearConv with activation "Silu"
 };
 
 struct ConvShape {
@@ -220,7 +221,10 @@ Status run_qlinear_conv(const ConvState& st, KernelContext& ctx) {
     return invalid_argument(str_cat("input 8 (B) must be int32 1-D with ", m_count, " values (output channels)"));
   }
   std::vector<float> out_scale(static_cast<size_t>(m_count));
-  for (size_t m = 0; m < out_scale.size(); ++m) out_scale[m] = x_scale * w_scale[m] / y_scale;
+  for (size_t m = 0; m < out_scale.size(); ++m) {
+    out_scale[m] = st.silu ? x_scale * w_scale[m] : x_scale * w_scale[m] / y_scale;
+  }
+  const float inv_y_scale = 1.0f / y_scale;
   EDGE_ASSIGN_OR_RETURN(Tensor * y, ctx.allocate_output(0, x.dtype(), conv_output_dims(s)));
   return dispatch_xw(x.dtype(), w.dtype(), [&](auto xt, auto wt) -> Status {
     using X = decltype(xt);
@@ -231,7 +235,9 @@ Status run_qlinear_conv(const ConvState& st, KernelContext& ctx) {
                    const float sc = out_scale[static_cast<size_t>(m)];
                    for (int64_t j = 0; j < s.out_size; ++j) {
                      const int32_t a = wrap_int32(acc[static_cast<size_t>(j)] + bias);
-                     out[j] = requantize<X>(static_cast<float>(a) * sc, y_zp);
+                     const float v = static_cast<float>(a) * sc;
+                     out[j] = st.silu ? requantize<X>(v / (1.0f + std::exp(-v)) * inv_y_scale, y_zp)
+                                      : requantize<X>(v, y_zp);
                    }
                  });
     return Status::ok();
@@ -692,6 +698,21 @@ Result<std::unique_ptr<Kernel>> make_qlinear_conv(const Node& node) {
   return make_kernel(std::move(st), run_qlinear_conv);
 }
 
+// edgeserve.QLinearConv: QLinearConv's inputs with an activation applied to the real-valued
+// output before requantizing (qdq_fusion's Conv -> SiLU -> Q):
+//   y = requantize(silu(float(acc + B[m]) * (x_scale * w_scale[m])) * (1 / y_scale), y_zp)
+// in the order the cpu provider's oneDNN post-ops compute it.
+Result<std::unique_ptr<Kernel>> make_qlinear_conv_activation(const Node& node) {
+  EDGE_RETURN_IF_ERROR(check_arity(node, 8, 9));
+  EDGE_ASSIGN_OR_RETURN(ConvState st, read_conv_state(node));
+  EDGE_ASSIGN_OR_RETURN(std::string activation, node.attr_string("activation"));
+  if (activation != "Silu") {
+    return invalid_argument(str_cat(node.describe(), ": activation '", activation, "' is not supported (Silu is)"));
+  }
+  st.silu = true;
+  return make_kernel(std::move(st), run_qlinear_conv);
+}
+
 Result<std::unique_ptr<Kernel>> make_conv_integer(const Node& node) {
   EDGE_RETURN_IF_ERROR(check_arity(node, 2, 4));
   EDGE_ASSIGN_OR_RETURN(ConvState st, read_conv_state(node));
@@ -752,6 +773,7 @@ std::vector<KernelEntry> qlinear_kernels() {
   constexpr HalfMode kNative = HalfMode::kNative;  // no float16 anywhere: a half input is a type error
   return {
       {"QLinearConv", make_qlinear_conv, kNative, "", 10},
+      {"QLinearConv", make_qlinear_conv_activation, kNative, "edgeserve", 1},
       {"ConvInteger", make_conv_integer, kNative, "", 10},
       {"QLinearMatMul", EDGE_FACTORY {
          EDGE_RETURN_IF_ERROR(check_arity(node, 8, 8));
