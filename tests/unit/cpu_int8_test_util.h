@@ -41,6 +41,13 @@ class QuantModelBuilder {
     ms->set_version(1);
   }
 
+  QuantModelBuilder& opset(const std::string& domain, int64_t version) {
+    auto* o = model_.add_opset_import();
+    o->set_domain(domain);
+    o->set_version(version);
+    return *this;
+  }
+
   QuantModelBuilder& input(const std::string& name, DType t, const Dims& dims) {
     auto* vi = model_.mutable_graph()->add_input();
     vi->set_name(name);
@@ -82,6 +89,16 @@ class QuantModelBuilder {
 
   QuantModelBuilder& output(const std::string& name) {
     model_.mutable_graph()->add_output()->set_name(name);
+    return *this;
+  }
+
+  // An output with a declared type: what an op without an ONNX schema (edgeserve's) needs.
+  QuantModelBuilder& output(const std::string& name, DType t, const Dims& dims) {
+    auto* vi = model_.mutable_graph()->add_output();
+    vi->set_name(name);
+    auto* tt = vi->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(onnx_elem_type(t));
+    for (int64_t d : dims) tt->mutable_shape()->add_dim()->set_dim_value(d);
     return *this;
   }
 

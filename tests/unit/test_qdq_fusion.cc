@@ -146,7 +146,7 @@ std::vector<T> values_of(const Value* v) {
 struct ConvCase {
   bool bias = true;
   float bias_scale_factor = 1.f;
-  std::string activation;  // "", "Relu", "Clip"
+  std::string activation;  // "", "Relu", "Clip", "Silu" (Mul(c, Sigmoid(c)))
   float clip_max = 6.f;
   float y_scale = 0.05f;
   uint8_t y_zero_point = 0;
@@ -175,6 +175,10 @@ std::string conv_model(const ConvCase& c) {
   if (c.activation == "Clip") {
     m.init<float>("lo", {}, {0.f}).init<float>("hi", {}, {c.clip_max});
     m.node("Clip", {"c", "lo", "hi"}, {"y_f"});
+  }
+  if (c.activation == "Silu") {
+    m.node("Sigmoid", {"c"}, {"c_sigmoid"});
+    m.node("Mul", {"c", "c_sigmoid"}, {"y_f"});
   }
   m.q<uint8_t>("y", c.y_scale, c.y_zero_point).output("y");
   return m.bytes();
@@ -294,6 +298,21 @@ TEST(QdqFusion, ReluIsAbsorbedWhenTheOutputZeroPointIsTheTypeMinimum) {
   Folded f = fold(conv_model(c));
   EXPECT_EQ(f.before, (Histogram{{"DequantizeLinear", 3}, {"Conv", 1}, {"Relu", 1}, {"QuantizeLinear", 1}}));
   EXPECT_EQ(f.after, (Histogram{{"QLinearConv", 1}}));
+  expect_fused_close(conv_model(c), 1);
+}
+
+// SiLU between the conv and Q: edgeserve.QLinearConv applies it to the real-valued accumulator
+// (float SiLU, then one rounding), as the float emulation does.
+TEST(QdqFusion, SiluBetweenConvAndQBecomesEdgeserveQLinearConv) {
+  ConvCase c;
+  c.activation = "Silu";
+  c.y_zero_point = 10;  // SiLU dips to -0.28: a zero point above the type minimum keeps it
+  Folded f = fold(conv_model(c));
+  EXPECT_EQ(f.after, (Histogram{{"edgeserve.QLinearConv", 1}}));
+  const Node* conv = f.find("QLinearConv");
+  ASSERT_NE(conv, nullptr);
+  EXPECT_EQ(conv->attr_string("activation").value(), "Silu");
+  EXPECT_EQ(conv->inputs.size(), 9u);
   expect_fused_close(conv_model(c), 1);
 }
 

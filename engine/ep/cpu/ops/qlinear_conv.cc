@@ -50,15 +50,13 @@ std::vector<float> output_scales(const Node& node, int64_t channels) {
 bool has_silu(const Node& node) { return node.domain == "edgeserve"; }
 
 dnnl::post_ops silu_ops(const Node& node) {
-  return silu_requantize_ops(1.0f / *constant_scale(node, kYScale), *constant_zero_point(node, kYZero, output_type(node)));
+  return silu_requantize_ops(*constant_scale(node, kYScale), *constant_zero_point(node, kYZero, output_type(node)));
 }
 
-// Conv + SiLU: output scales x_scale * w_scale[c] give real values, the post-ops do the rest;
-// `with_post_ops` false leaves them to a separate step (float32 output).
+// Conv + SiLU: QLinearConv's output scales, then the SiLU post-ops; `with_post_ops` false leaves
+// them to a separate step (float32 output).
 dnnl::primitive_attr silu_attr(const Node& node, int64_t channels, int channel_dim, bool with_post_ops) {
-  const float x = *constant_scale(node, kXScale);
-  std::vector<float> scales;
-  for (float ws : *constant_scales(node, kWScale, channels)) scales.push_back(x * ws);
+  const std::vector<float> scales = output_scales(node, channels);
   dnnl::primitive_attr attr = requantize_attr(scales, scales.size() == 1 ? 0 : 1 << channel_dim, 0);
   if (with_post_ops) attr.set_post_ops(silu_ops(node));
   return attr;

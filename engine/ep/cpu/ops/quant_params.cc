@@ -70,10 +70,9 @@ int scalar_constant_slot(ProgramBuilder& b, float value, size_t rank) {
   return b.raw_constant_slot(std::shared_ptr<void>(holder, holder.get()), plain_md(dnnl::memory::dims(rank, 1)));
 }
 
-dnnl::post_ops silu_requantize_ops(float inv_y_scale, int32_t zero) {
+dnnl::post_ops silu_requantize_ops(float y_scale, int32_t zero) {
   dnnl::post_ops ops;
-  ops.append_eltwise(1.f, dnnl::algorithm::eltwise_swish, 1.f, 0.f);
-  ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, inv_y_scale, 0.f);
+  ops.append_eltwise(1.f, dnnl::algorithm::eltwise_swish, y_scale, 0.f);
   ops.append_eltwise(1.f, dnnl::algorithm::eltwise_round, 0.f, 0.f);
   if (zero != 0) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, 1.f, static_cast<float>(zero));
   return ops;

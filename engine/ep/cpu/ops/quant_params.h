@@ -30,9 +30,11 @@ DType value_type(const Value* v);  // the static element type (kUndefined when a
 // conversion only saturates. `mask` is the output-scale mask (0: one scale; per channel: 1 << dim).
 dnnl::primitive_attr requantize_attr(const std::vector<float>& scales, int mask, int32_t y_zero_point);
 
-// Post-ops taking real values v to silu(v) * inv_y_scale, rounded half to even, plus `zero`
-// (edgeserve.QLinearConv with activation "Silu"; the final conversion saturates).
-dnnl::post_ops silu_requantize_ops(float inv_y_scale, int32_t zero);
+// Post-ops taking u = v / y_scale (v real) to silu(v) / y_scale = u * sigmoid(y_scale * u) (a
+// swish with alpha y_scale), rounded half to even, plus `zero` (edgeserve.QLinearConv with
+// activation "Silu"; the final conversion saturates). The output scales stay ONNX Runtime's
+// x_scale * w_scale / y_scale.
+dnnl::post_ops silu_requantize_ops(float y_scale, int32_t zero);
 
 // A step turning float32 slot `scaled` (already acc * scale) into `type` in the same layout:
 // round half to even, add `zero`, saturate; or, given `ops`, those post-ops instead. Returns

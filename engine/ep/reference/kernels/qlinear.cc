@@ -221,10 +221,7 @@ Status run_qlinear_conv(const ConvState& st, KernelContext& ctx) {
     return invalid_argument(str_cat("input 8 (B) must be int32 1-D with ", m_count, " values (output channels)"));
   }
   std::vector<float> out_scale(static_cast<size_t>(m_count));
-  for (size_t m = 0; m < out_scale.size(); ++m) {
-    out_scale[m] = st.silu ? x_scale * w_scale[m] : x_scale * w_scale[m] / y_scale;
-  }
-  const float inv_y_scale = 1.0f / y_scale;
+  for (size_t m = 0; m < out_scale.size(); ++m) out_scale[m] = x_scale * w_scale[m] / y_scale;
   EDGE_ASSIGN_OR_RETURN(Tensor * y, ctx.allocate_output(0, x.dtype(), conv_output_dims(s)));
   return dispatch_xw(x.dtype(), w.dtype(), [&](auto xt, auto wt) -> Status {
     using X = decltype(xt);
@@ -235,9 +232,8 @@ Status run_qlinear_conv(const ConvState& st, KernelContext& ctx) {
                    const float sc = out_scale[static_cast<size_t>(m)];
                    for (int64_t j = 0; j < s.out_size; ++j) {
                      const int32_t a = wrap_int32(acc[static_cast<size_t>(j)] + bias);
-                     const float v = static_cast<float>(a) * sc;
-                     out[j] = st.silu ? requantize<X>(v / (1.0f + std::exp(-v)) * inv_y_scale, y_zp)
-                                      : requantize<X>(v, y_zp);
+                     const float u = static_cast<float>(a) * sc;
+                     out[j] = requantize<X>(st.silu ? u / (1.0f + std::exp(-y_scale * u)) : u, y_zp);
                    }
                  });
     return Status::ok();
@@ -699,9 +695,10 @@ Result<std::unique_ptr<Kernel>> make_qlinear_conv(const Node& node) {
 }
 
 // edgeserve.QLinearConv: QLinearConv's inputs with an activation applied to the real-valued
-// output before requantizing (qdq_fusion's Conv -> SiLU -> Q):
-//   y = requantize(silu(float(acc + B[m]) * (x_scale * w_scale[m])) * (1 / y_scale), y_zp)
-// in the order the cpu provider's oneDNN post-ops compute it.
+// output before requantizing (qdq_fusion's Conv -> SiLU -> Q). With u = float(acc + B[m]) *
+// ((x_scale * w_scale[m]) / y_scale), QLinearConv's scaled value, silu(u * y_scale) / y_scale is
+//   y = requantize(u / (1 + exp(-y_scale * u)), y_zp)
+// the swish the cpu provider's oneDNN post-op computes on u.
 Result<std::unique_ptr<Kernel>> make_qlinear_conv_activation(const Node& node) {
   EDGE_RETURN_IF_ERROR(check_arity(node, 8, 9));
   EDGE_ASSIGN_OR_RETURN(ConvState st, read_conv_state(node));
