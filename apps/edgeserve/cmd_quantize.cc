@@ -137,6 +137,11 @@ void print_report(const QuantizeArgs& q, const quant::QuantizeReport& r, int sam
                 r.int8_ms > 0 ? r.fp32_ms / r.int8_ms : 0.0,
                 r.wrote_fp32 ? "; INT8 is not faster: wrote the FP32 model unchanged" : "");
   }
+  if (!r.weight_only.empty()) {
+    std::string names;
+    for (const std::string& n : r.weight_only) names += (names.empty() ? "" : ", ") + n;
+    std::printf("int8 weights, float compute (output read in FP32): %s\n", names.c_str());
+  }
   if (r.kept_fp32.empty()) std::printf("FP32 nodes: none\n");
   for (const auto& [node, reason] : r.kept_fp32) {
     auto e = r.accuracy_error.find(node);

@@ -60,6 +60,8 @@ void fill_counts(const QdqPlan& plan, QuantizeReport* report) {
   report->quantized_weights = static_cast<int>(
       std::count_if(plan.consts.begin(), plan.consts.end(), [](const PlannedConst& c) { return c.role == ConstRole::kWeight; }));
   report->kept_fp32 = plan.kept_fp32;
+  report->weight_only.clear();
+  for (const Node* n : plan.weight_only) report->weight_only.push_back(n->name);
 }
 
 // plan.range_floor raises the low end of those ranges (the range still contains 0).

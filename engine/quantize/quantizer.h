@@ -42,6 +42,7 @@ struct QuantizeReport {
   int quantized_nodes = 0;
   int activation_pairs = 0;
   int quantized_weights = 0;
+  std::vector<std::string> weight_only;  // convs with int8 weights and float compute (QdqPlan::weight_only)
   std::map<std::string, KeepReason> kept_fp32;   // node -> why
   std::map<std::string, double> accuracy_error;  // node kept for accuracy -> the NSR it added
   std::map<std::string, CoarseInput> coarse_inputs;  // depthwise convs with too uneven inputs
