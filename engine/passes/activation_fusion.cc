@@ -57,26 +57,11 @@ std::optional<std::vector<float>> activation_params(const Node& n) {
   return std::vector<float>{};
 }
 
-// SiLU: x feeds exactly a Sigmoid s and a Mul(x, s), and s feeds only that Mul.
-std::optional<ActivationMatch> match_silu(const Graph& graph, const Value* x) {
-  if (x->consumers.size() != 2) return std::nullopt;
-  for (int k = 0; k < 2; ++k) {
-    Node* sig = x->consumers[k];
-    Node* mul = x->consumers[1 - k];
-    if (sig->op_type != "Sigmoid" || !sig->domain.empty() || mul->op_type != "Mul" || !mul->domain.empty()) continue;
-    if (sig->outputs.size() != 1 || !only_feeds(graph, sig->outputs[0], *mul) || mul->inputs.size() != 2) continue;
-    const bool operands = (mul->inputs[0] == x && mul->inputs[1] == sig->outputs[0]) ||
-                          (mul->inputs[1] == x && mul->inputs[0] == sig->outputs[0]);
-    if (operands) return ActivationMatch{"Silu", {}, mul, {sig, mul}};
-  }
-  return std::nullopt;
-}
-
 std::optional<ActivationMatch> match_activation(const Graph& graph, const Node& producer) {
   const Value* x = producer.outputs.empty() ? nullptr : producer.outputs[0];
   if (x == nullptr || producer.outputs.size() != 1) return std::nullopt;
   if (std::find(graph.outputs.begin(), graph.outputs.end(), x) != graph.outputs.end()) return std::nullopt;
-  if (auto silu = match_silu(graph, x)) return silu;
+  if (auto silu = match_silu(graph, x)) return ActivationMatch{"Silu", {}, silu->mul, {silu->sigmoid, silu->mul}};
   if (auto gelu = match_gelu_erf(graph, x)) return ActivationMatch{"Gelu", {}, gelu->last, gelu->nodes};
   if (x->consumers.size() != 1) return std::nullopt;
   Node* act = x->consumers[0];

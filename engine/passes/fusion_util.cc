@@ -97,4 +97,18 @@ void make_fused(Node& node) {
   node.opset = 1;
 }
 
+std::optional<SiluNodes> match_silu(const Graph& graph, const Value* x) {
+  if (x->consumers.size() != 2) return std::nullopt;
+  for (int k = 0; k < 2; ++k) {
+    Node* sig = x->consumers[k];
+    Node* mul = x->consumers[1 - k];
+    if (sig->op_type != "Sigmoid" || !sig->domain.empty() || mul->op_type != "Mul" || !mul->domain.empty()) continue;
+    if (sig->outputs.size() != 1 || !only_feeds(graph, sig->outputs[0], *mul) || mul->inputs.size() != 2) continue;
+    const bool operands = (mul->inputs[0] == x && mul->inputs[1] == sig->outputs[0]) ||
+                          (mul->inputs[1] == x && mul->inputs[0] == sig->outputs[0]);
+    if (operands) return SiluNodes{sig, mul};
+  }
+  return std::nullopt;
+}
+
 }  // namespace edgeserve

@@ -2,6 +2,8 @@
 // producer takes over a consumer's output.
 #pragma once
 
+#include <optional>
+
 #include "engine/ir/graph.h"
 
 namespace edgeserve {
@@ -27,5 +29,12 @@ bool bypass(const Graph& graph, const Node& node, Value* replacement);
 void make_constant(Value* v, Tensor t);
 // The Concat's axis made non-negative, or -1 when the rank is not static or the attribute is bad.
 int64_t concat_axis(const Node& concat);
+
+// SiLU on `x`: x is read exactly by a Sigmoid s and a Mul(x, s), and s only by that Mul.
+struct SiluNodes {
+  Node* sigmoid = nullptr;
+  Node* mul = nullptr;
+};
+std::optional<SiluNodes> match_silu(const Graph& graph, const Value* x);
 
 }  // namespace edgeserve

@@ -195,23 +195,13 @@ struct SiluOutput {
 };
 
 std::optional<SiluOutput> silu_output(const Graph& graph, const Node& op) {
-  Value* out = op.outputs[0];
-  if (out->consumers.size() != 2 || std::find(graph.outputs.begin(), graph.outputs.end(), out) != graph.outputs.end()) {
-    return std::nullopt;
-  }
-  Node* sig = is_onnx_op(out->consumers[0], "Sigmoid") ? out->consumers[0] : out->consumers[1];
-  Node* mul = sig == out->consumers[0] ? out->consumers[1] : out->consumers[0];
-  if (!is_onnx_op(sig, "Sigmoid") || !is_onnx_op(mul, "Mul") || sig->inputs[0] != out || sig->outputs.size() != 1) {
-    return std::nullopt;
-  }
-  const Value* s = sig->outputs[0];
-  if (!only_feeds(graph, s, *mul) || mul->inputs.size() != 2 || mul->outputs.size() != 1) return std::nullopt;
-  if (!((mul->inputs[0] == out && mul->inputs[1] == s) || (mul->inputs[1] == out && mul->inputs[0] == s))) {
-    return std::nullopt;
-  }
-  auto y = q_output(graph, mul->outputs[0]);
+  const Value* out = op.outputs[0];
+  if (std::find(graph.outputs.begin(), graph.outputs.end(), out) != graph.outputs.end()) return std::nullopt;
+  auto silu = match_silu(graph, out);
+  if (!silu || silu->mul->outputs.size() != 1) return std::nullopt;
+  auto y = q_output(graph, silu->mul->outputs[0]);
   if (!y) return std::nullopt;
-  return SiluOutput{*y, sig, mul};
+  return SiluOutput{*y, silu->sigmoid, silu->mul};
 }
 
 // A Conv bias as QLinearConv wants it: int32 with scale x_scale * w_scale[c] and zero point 0.
