@@ -53,27 +53,14 @@ dnnl::post_ops silu_ops(const Node& node) {
   return silu_requantize_ops(*constant_scale(node, kYScale), *constant_zero_point(node, kYZero, output_type(node)));
 }
 
-// Conv + SiLU: QLinearConv's output scales, then the SiLU post-ops; `with_post_ops` false leaves
-// them to a separate step (float32 output).
-dnnl::primitive_attr silu_attr(const Node& node, int64_t channels, int channel_dim, bool with_post_ops) {
+// `with_post_ops` false: the output zero point (and a SiLU) is left to a separate step (float32
+// output).
+dnnl::primitive_attr qlinear_attr(const Node& node, int64_t channels, int channel_dim, bool with_post_ops = true) {
   const std::vector<float> scales = output_scales(node, channels);
-  dnnl::primitive_attr attr = requantize_attr(scales, scales.size() == 1 ? 0 : 1 << channel_dim, 0);
-  if (with_post_ops) attr.set_post_ops(silu_ops(node));
-  return attr;
-}
-
-// `with_zero_point` false: the output zero point (and a SiLU) is left to a separate step
-// (float32 output).
-dnnl::primitive_attr qlinear_attr(const Node& node, int64_t channels, int channel_dim, bool with_zero_point = true) {
-  if (has_silu(node)) {
-    dnnl::primitive_attr attr = silu_attr(node, channels, channel_dim, with_zero_point);
-    const int32_t x_zero = *constant_zero_point(node, kXZero, value_type(node.inputs[kX]));
-    if (x_zero != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {x_zero});
-    return attr;
-  }
-  const std::vector<float> scales = output_scales(node, channels);
-  const int32_t y_zero = with_zero_point ? *constant_zero_point(node, kYZero, output_type(node)) : 0;
+  const bool zero_point = with_post_ops && !has_silu(node);
+  const int32_t y_zero = zero_point ? *constant_zero_point(node, kYZero, output_type(node)) : 0;
   dnnl::primitive_attr attr = requantize_attr(scales, scales.size() == 1 ? 0 : 1 << channel_dim, y_zero);
+  if (with_post_ops && has_silu(node)) attr.set_post_ops(silu_ops(node));
   const int32_t x_zero = *constant_zero_point(node, kXZero, value_type(node.inputs[kX]));
   if (x_zero != 0) attr.set_zero_points(DNNL_ARG_SRC, 0, {x_zero});
   return attr;
@@ -175,7 +162,7 @@ Status build_qlinear_conv(const Node& node, ProgramBuilder& b) {
     conv = dnnl::convolution_forward(pd);
   } catch (const dnnl::error&) {
     pd = dnnl::convolution_forward::primitive_desc(conv_desc(DType::kFloat32),
-                                                   qlinear_attr(node, channels, 1, /*with_zero_point=*/false), b.engine());
+                                                   qlinear_attr(node, channels, 1, /*with_post_ops=*/false), b.engine());
     conv = dnnl::convolution_forward(pd);
     requantize_after = true;
   }

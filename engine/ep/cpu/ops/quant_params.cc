@@ -53,13 +53,22 @@ bool all_zero_constant(const Node& node, size_t i) {
   return true;
 }
 
+namespace {
+
+// Round half to even, then add the zero point (ONNX Runtime's order); the final conversion saturates.
+void append_round_and_zero_point(dnnl::post_ops& ops, int32_t zero) {
+  ops.append_eltwise(1.f, dnnl::algorithm::eltwise_round, 0.f, 0.f);
+  if (zero != 0) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, 1.f, static_cast<float>(zero));
+}
+
+}  // namespace
+
 dnnl::primitive_attr requantize_attr(const std::vector<float>& scales, int mask, int32_t y_zero_point) {
   dnnl::primitive_attr attr = user_scratchpad();
   attr.set_output_scales(mask, scales);
   if (y_zero_point != 0) {
     dnnl::post_ops ops;
-    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_round, 0.f, 0.f);
-    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, 1.f, static_cast<float>(y_zero_point));
+    append_round_and_zero_point(ops, y_zero_point);
     attr.set_post_ops(ops);
   }
   return attr;
@@ -73,8 +82,7 @@ int scalar_constant_slot(ProgramBuilder& b, float value, size_t rank) {
 dnnl::post_ops silu_requantize_ops(float y_scale, int32_t zero) {
   dnnl::post_ops ops;
   ops.append_eltwise(1.f, dnnl::algorithm::eltwise_swish, y_scale, 0.f);
-  ops.append_eltwise(1.f, dnnl::algorithm::eltwise_round, 0.f, 0.f);
-  if (zero != 0) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, 1.f, static_cast<float>(zero));
+  append_round_and_zero_point(ops, zero);
   return ops;
 }
 
@@ -84,8 +92,7 @@ Result<int> add_requantize_step(ProgramBuilder& b, const Node& node, int scaled,
   if (given != nullptr) {
     ops = *given;
   } else {
-    ops.append_eltwise(1.f, dnnl::algorithm::eltwise_round, 0.f, 0.f);
-    if (zero != 0) ops.append_eltwise(1.f, dnnl::algorithm::eltwise_linear, 1.f, static_cast<float>(zero));
+    append_round_and_zero_point(ops, zero);
   }
   dnnl::primitive_attr attr = user_scratchpad();
   attr.set_post_ops(ops);
