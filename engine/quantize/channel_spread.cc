@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "engine/quantize/qdq_plan.h"
+
 namespace edgeserve::quant {
 
 namespace {
@@ -21,16 +23,10 @@ const Value* depthwise_input(const Node& n) {
 // When `v` = Mul(a, Sigmoid(a)): the Sigmoid's and Mul's names into c.silu_nodes, a into c.silu_input.
 void find_silu_producing(const Value* v, CoarseInput& c) {
   const Node* mul = v->producer;
-  if (mul == nullptr || mul->op_type != "Mul" || !mul->domain.empty() || mul->inputs.size() != 2) return;
-  for (int i = 0; i < 2; ++i) {
-    const Value* s = mul->inputs[i];
-    const Node* sig = s != nullptr ? s->producer : nullptr;
-    if (sig != nullptr && sig->op_type == "Sigmoid" && sig->domain.empty() && sig->inputs[0] == mul->inputs[1 - i]) {
-      c.silu_nodes = {sig->name, mul->name};
-      c.silu_input = sig->inputs[0]->name;
-      return;
-    }
-  }
+  const Node* sig = mul != nullptr ? silu_sigmoid(*mul) : nullptr;
+  if (sig == nullptr) return;
+  c.silu_nodes = {sig->name, mul->name};
+  c.silu_input = sig->inputs[0]->name;
 }
 
 }  // namespace

@@ -77,18 +77,11 @@ std::vector<const Node*> folded_activation(const Graph& g, const Node& n, const 
 
 // Whether every reader of `v` is Sigmoid(v) or the Mul of a SiLU, Mul(v, Sigmoid(v)).
 bool read_by_sigmoids_only(const Value* v) {
-  auto is_sigmoid_of_v = [&](const Value* s) {
-    return s != nullptr && s->producer != nullptr && s->producer->op_type == "Sigmoid" && s->producer->domain.empty() &&
-           s->producer->inputs[0] == v;
-  };
   for (const Node* c : v->consumers) {
     if (!c->domain.empty()) return false;
     if (c->op_type == "Sigmoid" && c->inputs[0] == v) continue;
-    if (c->op_type == "Mul" && c->inputs.size() == 2 &&
-        ((c->inputs[0] == v && is_sigmoid_of_v(c->inputs[1])) || (c->inputs[1] == v && is_sigmoid_of_v(c->inputs[0])))) {
-      continue;
-    }
-    return false;
+    const Node* sig = silu_sigmoid(*c);
+    if (sig == nullptr || sig->inputs[0] != v) return false;
   }
   return !v->consumers.empty();
 }
@@ -209,13 +202,11 @@ void keep_tensors_float(const std::set<std::string>& float_tensors, QdqPlan& pla
   std::erase_if(plan.activations, [&](const auto& kv) { return float_tensors.count(kv.first) || float_tensors.count(kv.second); });
   std::vector<const Node*> readers;
   for (const Node* n : plan.quantized) {
-    for (const Value* in : n->inputs) {
-      if (in != nullptr && float_tensors.count(in->name)) readers.push_back(n);
-    }
+    const bool reads = std::any_of(n->inputs.begin(), n->inputs.end(),
+                                   [&](const Value* in) { return in != nullptr && float_tensors.count(in->name); });
+    if (reads) readers.push_back(n);
   }
-  for (const Node* n : readers) {
-    if (std::find(plan.quantized.begin(), plan.quantized.end(), n) != plan.quantized.end()) demote(n, plan);
-  }
+  for (const Node* n : readers) demote(n, plan);
 }
 
 bool is_weighted(const Node& n) {
@@ -248,6 +239,15 @@ std::set<std::string> sensitive_end_nodes(const Graph& graph) {
     }
   }
   return out;
+}
+
+const Node* silu_sigmoid(const Node& mul) {
+  if (mul.op_type != "Mul" || !mul.domain.empty() || mul.inputs.size() != 2) return nullptr;
+  for (int i = 0; i < 2; ++i) {
+    const Node* sig = mul.inputs[i] != nullptr ? mul.inputs[i]->producer : nullptr;
+    if (sig != nullptr && sig->op_type == "Sigmoid" && sig->domain.empty() && sig->inputs[0] == mul.inputs[1 - i]) return sig;
+  }
+  return nullptr;
 }
 
 bool is_quantizable_op(const std::string& op) {

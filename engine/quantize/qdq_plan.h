@@ -85,6 +85,10 @@ Result<QdqPlan> plan_qdq(const Graph& graph, const QdqOptions& options);
 // them). Only nodes plan_qdq could quantize are returned.
 std::set<std::string> sensitive_end_nodes(const Graph& graph);
 
+// The Sigmoid of a SiLU when `mul` is Mul(x, Sigmoid(x)) (ai.onnx, either operand order), else
+// nullptr; x is the Sigmoid's input.
+const Node* silu_sigmoid(const Node& mul);
+
 // True for the op types plan_qdq quantizes (not the pass-through ones).
 bool is_quantizable_op(const std::string& op_type);
 

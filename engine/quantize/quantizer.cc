@@ -72,11 +72,13 @@ void apply_range_floors(const QdqPlan& plan, RangeMap& ranges) {
   }
 }
 
-}  // namespace
-
-Status quantize_prepared(Model& model, const StatsMap& stats, const QuantizeOptions& options,
-                         const std::map<std::string, KeepReason>& keep, QuantizeReport* report) {
-  QdqOptions qo{options.per_channel, keep};
+// Plans `model`'s quantization and inserts the QDQ pairs with the calibrated (and floored) ranges.
+Result<QdqPlan> rewrite_to_qdq(Model& model, const StatsMap& stats, const QuantizeOptions& options,
+                               const std::map<std::string, KeepReason>& keep,
+                               std::map<std::string, std::string>* dequantized = nullptr) {
+  QdqOptions qo;
+  qo.per_channel = options.per_channel;
+  qo.keep_fp32 = keep;
   qo.float_tensors = options.float_tensors;
   EDGE_ASSIGN_OR_RETURN(QdqPlan plan, plan_qdq(*model.graph, qo));
   std::set<std::string> sources;
@@ -84,7 +86,15 @@ Status quantize_prepared(Model& model, const StatsMap& stats, const QuantizeOpti
   const auto& cal = options.calibration;
   EDGE_ASSIGN_OR_RETURN(RangeMap ranges, ranges_for(stats, sources, cal.method, cal.percentile));
   apply_range_floors(plan, ranges);
-  EDGE_RETURN_IF_ERROR(apply_qdq(model, plan, ranges));
+  EDGE_RETURN_IF_ERROR(apply_qdq(model, plan, ranges, dequantized));
+  return plan;
+}
+
+}  // namespace
+
+Status quantize_prepared(Model& model, const StatsMap& stats, const QuantizeOptions& options,
+                         const std::map<std::string, KeepReason>& keep, QuantizeReport* report) {
+  EDGE_ASSIGN_OR_RETURN(QdqPlan plan, rewrite_to_qdq(model, stats, options, keep));
   fill_counts(plan, report);
   return Status::ok();
 }
@@ -104,15 +114,7 @@ Result<Round> build_round(const std::string& prepared_bytes, const StatsMap& sta
                           const std::map<std::string, KeepReason>& keep) {
   Round r;
   EDGE_ASSIGN_OR_RETURN(r.model, import_model_bytes(prepared_bytes));
-  QdqOptions qo{options.per_channel, keep};
-  qo.float_tensors = options.float_tensors;
-  EDGE_ASSIGN_OR_RETURN(r.plan, plan_qdq(*r.model.graph, qo));
-  std::set<std::string> sources;
-  for (const auto& [tensor, source] : r.plan.activations) sources.insert(source);
-  const auto& cal = options.calibration;
-  EDGE_ASSIGN_OR_RETURN(RangeMap ranges, ranges_for(stats, sources, cal.method, cal.percentile));
-  apply_range_floors(r.plan, ranges);
-  EDGE_RETURN_IF_ERROR(apply_qdq(r.model, r.plan, ranges, &r.dequantized));
+  EDGE_ASSIGN_OR_RETURN(r.plan, rewrite_to_qdq(r.model, stats, options, keep, &r.dequantized));
   return r;
 }
 

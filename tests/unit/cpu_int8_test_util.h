@@ -49,11 +49,7 @@ class QuantModelBuilder {
   }
 
   QuantModelBuilder& input(const std::string& name, DType t, const Dims& dims) {
-    auto* vi = model_.mutable_graph()->add_input();
-    vi->set_name(name);
-    auto* tt = vi->mutable_type()->mutable_tensor_type();
-    tt->set_elem_type(onnx_elem_type(t));
-    for (int64_t d : dims) tt->mutable_shape()->add_dim()->set_dim_value(d);
+    set_type(model_.mutable_graph()->add_input(), name, t, dims);
     return *this;
   }
 
@@ -94,17 +90,20 @@ class QuantModelBuilder {
 
   // An output with a declared type: what an op without an ONNX schema (edgeserve's) needs.
   QuantModelBuilder& output(const std::string& name, DType t, const Dims& dims) {
-    auto* vi = model_.mutable_graph()->add_output();
-    vi->set_name(name);
-    auto* tt = vi->mutable_type()->mutable_tensor_type();
-    tt->set_elem_type(onnx_elem_type(t));
-    for (int64_t d : dims) tt->mutable_shape()->add_dim()->set_dim_value(d);
+    set_type(model_.mutable_graph()->add_output(), name, t, dims);
     return *this;
   }
 
   std::string bytes() const { return model_.SerializeAsString(); }
 
  private:
+  static void set_type(onnx::ValueInfoProto* vi, const std::string& name, DType t, const Dims& dims) {
+    vi->set_name(name);
+    auto* tt = vi->mutable_type()->mutable_tensor_type();
+    tt->set_elem_type(onnx_elem_type(t));
+    for (int64_t d : dims) tt->mutable_shape()->add_dim()->set_dim_value(d);
+  }
+
   onnx::ModelProto model_;
 };
 

@@ -1,5 +1,5 @@
 // Per-channel calibration ranges, the depthwise coarse-input rule (channel_spread.h), and the
-// plan's handling of pairs nothing reads as int8 and of SiLU Muls left without their conv.
+// plan's handling of pairs between FP32 nodes and of tensors kept float.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,6 +8,7 @@
 #include "engine/onnx/model_import.h"
 #include "engine/quantize/channel_spread.h"
 #include "engine/quantize/qdq_plan.h"
+#include "imported_model.h"
 #include "onnx_model_builder.h"
 
 namespace edgeserve::quant {
@@ -15,11 +16,7 @@ namespace {
 
 using edgeserve::testing::OnnxModelBuilder;
 
-Model import(const std::string& bytes) {
-  auto m = import_model_bytes(bytes);
-  EXPECT_TRUE(m.is_ok()) << m.status().message();
-  return std::move(m).value();
-}
+using edgeserve::testing::import;
 
 TEST(QuantizeChannels, ChannelRangesAreAxisOneAndSkipNonFinite) {
   TensorStats s;

@@ -4,6 +4,7 @@
 
 #include "engine/onnx/model_import.h"
 #include "engine/quantize/qdq_plan.h"
+#include "imported_model.h"
 #include "onnx_model_builder.h"
 
 namespace edgeserve::quant {
@@ -34,11 +35,7 @@ std::string chain_bytes() {
   return m.output("y").bytes();
 }
 
-Model import(const std::string& bytes) {
-  auto m = import_model_bytes(bytes);
-  EXPECT_TRUE(m.is_ok()) << m.status().message();
-  return std::move(m).value();
-}
+using edgeserve::testing::import;
 
 TEST(QuantizeEnds, FirstLayerAndEveryPathBackToAWeightedLayer) {
   Model model = import(chain_bytes());

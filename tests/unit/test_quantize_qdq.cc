@@ -12,6 +12,7 @@
 #include "engine/quantize/opset_upgrade.h"
 #include "engine/quantize/qdq_plan.h"
 #include "engine/quantize/qdq_rewrite.h"
+#include "imported_model.h"
 #include "onnx_model_builder.h"
 
 namespace edgeserve::quant {
@@ -51,11 +52,7 @@ struct ConvModel {
   }
 };
 
-Model import(const std::string& bytes) {
-  auto m = import_model_bytes(bytes);
-  EXPECT_TRUE(m.is_ok()) << m.status().message();
-  return std::move(m).value();
-}
+using edgeserve::testing::import;
 
 TEST(QuantizeQdq, ConvReluPoolPlanAndCounts) {
   Model model = import(ConvModel{}.bytes());
