@@ -8,7 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
-#include <unordered_set>
+#include <unordered_map>
 #include <vector>
 
 #include "common/strings.h"
@@ -91,32 +91,45 @@ class GrpcPerfClient final : public PerfClient {
   ~GrpcPerfClient() override { shutdown(); }
 
   void infer(PerfDone done) override {
-    auto call = std::make_shared<Call>();
+    auto owned = std::make_unique<Call>();
+    Call* call = owned.get();
     call->done = std::move(done);
     call->context.set_deadline(deadline_after(timeout_ms_));
+    std::vector<std::unique_ptr<Call>> reaped;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (shut_down_) return;  // dropped, as shutdown() allows
-      in_flight_.insert(call);
+      in_flight_.emplace(call, std::move(owned));
+      reaped.swap(finished_);
     }
+    reaped.clear();  // outside the lock; the stubs keep the channels alive meanwhile
     Stub& stub = *stubs_[next_stub_.fetch_add(1, std::memory_order_relaxed) % stubs_.size()];
-    // The callback owns the call too: grpc++ needs the context and response alive until it runs.
+    // The callback holds only a pointer: the call (its context, and through it a channel reference)
+    // must never die inside gRPC's callback. If it did, a context could drop a channel's last
+    // reference on a gRPC thread once the stubs are gone, and gRPC 1.51 aborts on that
+    // ("assertion failed: prior > 0").
     stub.async()->ModelInfer(&call->context, &request_, &call->response,
                              [this, call](grpc::Status s) { finish(call, s); });
   }
 
+  // Returns once every started call's callback has run; the calls are freed here, on the caller's
+  // thread, while the channels are still alive.
   void shutdown() override {
-    std::vector<std::shared_ptr<Call>> to_cancel;
+    std::vector<Call*> to_cancel;
     {
       std::lock_guard<std::mutex> lock(mu_);
       shut_down_ = true;
-      to_cancel.assign(in_flight_.begin(), in_flight_.end());
+      for (const auto& [call, owned] : in_flight_) to_cancel.push_back(call);
     }
-    // Outside the lock: a cancelled call's callback may run right away, on this thread too.
-    for (const auto& call : to_cancel) call->context.TryCancel();
-    to_cancel.clear();
-    std::unique_lock<std::mutex> lock(mu_);
-    idle_.wait(lock, [this] { return in_flight_.empty(); });
+    // Outside the lock: a cancelled call's callback may run right away, on this thread too. The
+    // pointers stay valid: once shut down, only this function frees calls.
+    for (Call* call : to_cancel) call->context.TryCancel();
+    std::vector<std::unique_ptr<Call>> reaped;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      idle_.wait(lock, [this] { return in_flight_.empty(); });
+      reaped.swap(finished_);
+    }
   }
 
  private:
@@ -126,7 +139,7 @@ class GrpcPerfClient final : public PerfClient {
     PerfDone done;
   };
 
-  void finish(const std::shared_ptr<Call>& call, const grpc::Status& s) {
+  void finish(Call* call, const grpc::Status& s) {
     PerfOutcome outcome{true, "", ""};
     if (!s.ok()) {
       outcome = perf_error(grpc_kind(s), s.error_message());
@@ -134,9 +147,12 @@ class GrpcPerfClient final : public PerfClient {
       outcome = perf_error("bad response", "the answer has no outputs");
     }
     call->done(std::move(outcome));
-    // Only now: shutdown() waits for running callbacks too.
+    // Only now: shutdown() waits for running callbacks too. The call is freed later, by infer()
+    // or shutdown(), not by gRPC's thread.
     std::lock_guard<std::mutex> lock(mu_);
-    in_flight_.erase(call);
+    auto it = in_flight_.find(call);
+    finished_.push_back(std::move(it->second));
+    in_flight_.erase(it);
     if (in_flight_.empty()) idle_.notify_all();
   }
 
@@ -144,9 +160,10 @@ class GrpcPerfClient final : public PerfClient {
   const inference::ModelInferRequest request_;  // shared read-only by all calls
   std::vector<std::unique_ptr<Stub>> stubs_;
   std::atomic<size_t> next_stub_{0};
-  std::mutex mu_;  // guards in_flight_ and shut_down_
+  std::mutex mu_;  // guards in_flight_, finished_ and shut_down_
   std::condition_variable idle_;
-  std::unordered_set<std::shared_ptr<Call>> in_flight_;  // started, callback not yet finished
+  std::unordered_map<Call*, std::unique_ptr<Call>> in_flight_;  // started, callback not yet finished
+  std::vector<std::unique_ptr<Call>> finished_;                 // callback finished, not yet freed
   bool shut_down_ = false;
 };
 
