@@ -17,7 +17,8 @@ namespace edgeserve::quant {
 // Why a node the quantizer could quantize stays FP32.
 // kSensitive: a first or last layer kept by QdqOptions::keep_ends_fp32 (sensitive_end_nodes).
 // kCoarseInput: a depthwise conv whose input channels are too uneven for one scale (channel_spread.h).
-enum class KeepReason { kExcludedByUser, kAccuracy, kSpeed, kSensitive, kCoarseInput };
+// kFloatReaders: an average pool whose output only float nodes read (requantizing would only round).
+enum class KeepReason { kExcludedByUser, kAccuracy, kSpeed, kSensitive, kCoarseInput, kFloatReaders };
 
 struct QdqOptions {
   bool per_channel = false;

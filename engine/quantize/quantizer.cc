@@ -25,6 +25,7 @@ const char* keep_reason_name(KeepReason r) {
     case KeepReason::kSpeed: return "not faster in INT8";
     case KeepReason::kSensitive: return "sensitive first/last layer";
     case KeepReason::kCoarseInput: return "input channels too uneven for one int8 scale";
+    case KeepReason::kFloatReaders: return "only float nodes read its output; requantizing would only round";
   }
   return "unknown";
 }

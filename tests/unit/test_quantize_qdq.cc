@@ -219,6 +219,40 @@ TEST(QuantizeQdq, SiluIsQuantizedAsItsTwoOpsWithItsInputFloored) {
   EXPECT_EQ(plan->range_floor, (std::map<std::string, float>{{"c", kSigmoidInputFloor}}));
 }
 
+// x -> Conv -> Relu -> GlobalAveragePool -> p, then either p is the output (a classifier's
+// scores) or two more Convs follow (the last one, on the graph output, computes in float).
+std::string pooled_model(bool conv_after_pool) {
+  OnnxModelBuilder m;
+  m.input("x", {"1", "2", "4", "4"}).initializer("W", {2, 2, 1, 1}, {1.0f, 0.5f, -1.0f, 2.0f});
+  m.initializer("W2", {1, 2, 1, 1}, std::vector<float>{0.5f, -0.5f});
+  m.node("Conv", {"x", "W"}, {"c"})->set_name("conv");
+  m.node("Relu", {"c"}, {"r"})->set_name("relu");
+  m.node("GlobalAveragePool", {"r"}, {"p"})->set_name("pool");
+  if (!conv_after_pool) return m.output("p").bytes();
+  m.initializer("W3", {1, 1, 1, 1}, std::vector<float>{2.0f});
+  m.node("Conv", {"p", "W2"}, {"q"})->set_name("conv2");
+  m.node("Conv", {"q", "W3"}, {"y"})->set_name("conv3");
+  return m.output("y").bytes();
+}
+
+// Requantizing pooled scores for a float reader would only round them (ties between the top
+// classes); the pool stays int8 where an int8 node reads its output.
+TEST(QuantizeQdq, PoolReadOnlyInFloatStaysFloat) {
+  Model tail = import(pooled_model(false));
+  auto plan = plan_qdq(*tail.graph, QdqOptions{});
+  ASSERT_TRUE(plan.is_ok());
+  ASSERT_EQ(plan->quantized.size(), 1u);
+  EXPECT_EQ(plan->quantized[0]->name, "conv");
+  EXPECT_EQ(plan->activations, (std::map<std::string, std::string>{{"r", "r"}, {"x", "x"}}));
+  EXPECT_EQ(plan->kept_fp32.at("pool"), KeepReason::kFloatReaders);
+  Model inner = import(pooled_model(true));
+  plan = plan_qdq(*inner.graph, QdqOptions{});
+  ASSERT_TRUE(plan.is_ok());
+  ASSERT_EQ(plan->quantized.size(), 3u);
+  EXPECT_EQ(plan->quantized[1]->name, "pool");
+  EXPECT_EQ(plan->activations.count("p"), 1u);
+}
+
 TEST(QuantizeQdq, GemmWeightAxisFollowsTransB) {
   OnnxModelBuilder m;
   m.input("x", {"1", "3"}).initializer("W", {2, 3}, {1, 2, 3, -4, 5, 6}).initializer("C", {2}, {0.5f, -0.5f});
