@@ -116,6 +116,8 @@ Value* Graph::find_value(const std::string& value_name) const {
   return it == by_name_.end() ? nullptr : it->second;
 }
 
+bool Graph::is_output(const Value* v) const { return std::find(outputs.begin(), outputs.end(), v) != outputs.end(); }
+
 Node* Graph::add_node(std::unique_ptr<Node> node) {
   nodes_.push_back(std::move(node));
   return nodes_.back().get();

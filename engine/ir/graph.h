@@ -92,6 +92,8 @@ class Graph {
   // Returns the value named `name`, creating it on first use.
   Value* value(const std::string& name);
   Value* find_value(const std::string& name) const;
+  // Whether `v` is one of the graph's outputs.
+  bool is_output(const Value* v) const;
   Node* add_node(std::unique_ptr<Node> node);
   // Removes the nodes for which `pred` is true. Call finalize() afterwards.
   template <typename Pred>

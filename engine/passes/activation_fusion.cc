@@ -60,7 +60,7 @@ std::optional<std::vector<float>> activation_params(const Node& n) {
 std::optional<ActivationMatch> match_activation(const Graph& graph, const Node& producer) {
   const Value* x = producer.outputs.empty() ? nullptr : producer.outputs[0];
   if (x == nullptr || producer.outputs.size() != 1) return std::nullopt;
-  if (std::find(graph.outputs.begin(), graph.outputs.end(), x) != graph.outputs.end()) return std::nullopt;
+  if (graph.is_output(x)) return std::nullopt;
   if (auto silu = match_silu(graph, x)) return ActivationMatch{"Silu", {}, silu->mul, {silu->sigmoid, silu->mul}};
   if (auto gelu = match_gelu_erf(graph, x)) return ActivationMatch{"Gelu", {}, gelu->last, gelu->nodes};
   if (x->consumers.size() != 1) return std::nullopt;

@@ -26,7 +26,7 @@ bool can_take_residual(const Node& node) {
 }
 
 bool only_feeds(const Graph& graph, const Value* v, const Node& consumer) {
-  if (v == nullptr || std::find(graph.outputs.begin(), graph.outputs.end(), v) != graph.outputs.end()) return false;
+  if (v == nullptr || graph.is_output(v)) return false;
   if (std::count(consumer.inputs.begin(), consumer.inputs.end(), v) != 1) return false;
   return v->consumers.size() == 1 && v->consumers[0] == &consumer;
 }
@@ -63,7 +63,7 @@ Value* add_value(Graph& graph, const std::string& base, const TensorType& type) 
 
 bool bypass(const Graph& graph, const Node& node, Value* replacement) {
   Value* out = node.outputs[0];
-  if (std::find(graph.outputs.begin(), graph.outputs.end(), out) != graph.outputs.end()) return false;
+  if (graph.is_output(out)) return false;
   for (Node* consumer : out->consumers) {
     std::replace(consumer->inputs.begin(), consumer->inputs.end(), out, replacement);
   }

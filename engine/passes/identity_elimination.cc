@@ -26,9 +26,9 @@ Status eliminate_identities(Graph& graph) {
     if (!is_pass_through(*node)) continue;
     Value* in = node->inputs[0];
     Value* out = node->outputs[0];
-    if (std::find(graph.outputs.begin(), graph.outputs.end(), out) != graph.outputs.end()) continue;
+    if (graph.is_output(out)) continue;
     if (node->outputs.size() > 1 && node->outputs[1] != nullptr &&
-        std::find(graph.outputs.begin(), graph.outputs.end(), node->outputs[1]) != graph.outputs.end()) {
+        graph.is_output(node->outputs[1])) {
       continue;
     }
     for (Node* consumer : out->consumers) {

@@ -196,7 +196,7 @@ struct SiluOutput {
 
 std::optional<SiluOutput> silu_output(const Graph& graph, const Node& op) {
   const Value* out = op.outputs[0];
-  if (std::find(graph.outputs.begin(), graph.outputs.end(), out) != graph.outputs.end()) return std::nullopt;
+  if (graph.is_output(out)) return std::nullopt;
   auto silu = match_silu(graph, out);
   if (!silu || silu->mul->outputs.size() != 1) return std::nullopt;
   auto y = q_output(graph, silu->mul->outputs[0]);

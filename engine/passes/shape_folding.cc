@@ -78,7 +78,7 @@ std::optional<Tensor> fold_gather_of_shape(const Node& gather) {
 
 std::optional<Tensor> folded(const Graph& graph, const Node& node) {
   if (node.outputs.size() != 1 || node.outputs[0] == nullptr) return std::nullopt;
-  if (std::find(graph.outputs.begin(), graph.outputs.end(), node.outputs[0]) != graph.outputs.end()) return std::nullopt;
+  if (graph.is_output(node.outputs[0])) return std::nullopt;
   if (is_onnx(node, "Shape")) return fold_shape(node);
   if (is_onnx(node, "Size")) return fold_size(node);
   if (is_onnx(node, "Gather")) return fold_gather_of_shape(node);

@@ -15,7 +15,7 @@ Result<std::unique_ptr<ModelRunner>> ModelRunner::create(const Model& model, con
   for (const std::string& name : extra) {
     Value* v = g.find_value(name);
     if (v == nullptr) return not_found(str_cat("no tensor named '", name, "'"));
-    if (std::find(g.outputs.begin(), g.outputs.end(), v) == g.outputs.end()) g.outputs.push_back(v);
+    if (!g.is_output(v)) g.outputs.push_back(v);
   }
   auto runner = std::unique_ptr<ModelRunner>(new ModelRunner());
   for (const Value* v : g.outputs) runner->names_.push_back(v->name);

@@ -57,17 +57,13 @@ bool inputs_fit(const Node& n) {
   return is_activation(n.inputs[0]);  // pools
 }
 
-bool is_graph_output(const Graph& g, const Value* v) {
-  return std::find(g.outputs.begin(), g.outputs.end(), v) != g.outputs.end();
-}
-
 bool kept(const QdqOptions& options, const Node* n) { return options.keep_fp32.count(n->name) != 0; }
 
 // The activation node the node's output pair moves past: one activation that is the output's
 // only reader; none when the output is also a graph output.
 std::vector<const Node*> folded_activation(const Graph& g, const Node& n, const QdqOptions& options) {
   const Value* out = n.outputs[0];
-  if (!folds_activation(n.op_type) || is_graph_output(g, out) || out->consumers.size() != 1) return {};
+  if (!folds_activation(n.op_type) || g.is_output(out) || out->consumers.size() != 1) return {};
   const Node* act = out->consumers[0];
   if (is_foldable_activation(*act) && !kept(options, act) && act->inputs[0] == out && is_float(act->outputs[0])) {
     return {act};
@@ -168,7 +164,7 @@ bool drop_useless_pairs(const Graph& graph, QdqPlan& plan) {
   for (const auto& [tensor, source] : plan.activations) {
     const Value* v = graph.find_value(tensor);
     const bool written = v->producer != nullptr && (quantized.count(v->producer) || plan.passthrough.count(v->producer));
-    if (is_graph_output(graph, v) || !(written || read_quantized(v, plan, quantized))) useless.push_back(tensor);
+    if (graph.is_output(v) || !(written || read_quantized(v, plan, quantized))) useless.push_back(tensor);
   }
   for (const std::string& tensor : useless) plan.activations.erase(tensor);
   return !useless.empty();
