@@ -82,14 +82,8 @@ Status fuse_activations(Graph& graph) {
     auto match = match_activation(graph, *node);
     if (!match) continue;
     make_fused(*node);
-    Attribute name;
-    name.kind = AttrKind::kString;
-    name.s = match->name;
-    node->attributes["activation"] = name;
-    Attribute params;
-    params.kind = AttrKind::kFloats;
-    params.floats = match->params;
-    node->attributes["activation_params"] = params;
+    node->attributes["activation"] = Attribute::of_string(match->name);
+    node->attributes["activation_params"] = Attribute::of_floats(match->params);
     node->outputs[0] = match->last->outputs[0];
     node->outputs[0]->producer = node.get();
     for (Node* n : match->absorbed) removed.insert(n);

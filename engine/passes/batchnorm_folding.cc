@@ -108,10 +108,7 @@ Status fold_gemm(Graph& graph, Node& gemm, const Node& bn) {
   gemm.inputs.resize(3, nullptr);
   gemm.inputs[1] = add_constant(graph, gemm.inputs[1]->name + "_bn_folded", std::move(b2));
   gemm.inputs[2] = add_constant(graph, gemm.name + "_bn_bias", std::move(c2));
-  Attribute one;
-  one.kind = AttrKind::kFloat;
-  one.f = 1.f;
-  gemm.attributes["beta"] = one;
+  gemm.attributes["beta"] = Attribute::of_float(1.f);
   gemm.outputs[0] = bn.outputs[0];
   gemm.outputs[0]->producer = &gemm;
   return Status::ok();

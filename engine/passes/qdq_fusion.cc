@@ -306,13 +306,6 @@ void rewrite(Fusion& f, Node& op, const char* op_type, const char* domain, int64
   f.removed.insert(y.q);
 }
 
-void set_int_attr(Node& n, const char* name, int64_t v) {
-  Attribute a;
-  a.kind = AttrKind::kInt;
-  a.i = v;
-  n.attributes[name] = a;
-}
-
 bool fuse_conv(Fusion& f, Node& op) {
   if (!is_onnx_op(&op, "Conv") || op.opset < kQLinearMinOpset || op.outputs.size() != 1) return false;
   if (op.num_present_inputs() < 2 || op.inputs.size() > 3) return false;
@@ -334,10 +327,7 @@ bool fuse_conv(Fusion& f, Node& op) {
   }
   if (silu) {
     rewrite(f, op, "QLinearConv", kEdgeserveDomain, 1, std::move(inputs), out->y);
-    Attribute a;
-    a.kind = AttrKind::kString;
-    a.s = "Silu";
-    op.attributes["activation"] = a;
+    op.attributes["activation"] = Attribute::of_string("Silu");
     f.removed.insert(silu->sigmoid);
     f.removed.insert(silu->mul);
     return true;
@@ -436,7 +426,7 @@ bool fuse_qgemm(Fusion& f, Node& op) {
   inputs.push_back(bias ? bias->value : nullptr);
   if (bias && bias->dq != nullptr) f.dqs.push_back(bias->dq);
   op.attributes.clear();
-  set_int_attr(op, "transB", trans_b ? 1 : 0);
+  op.attributes["transB"] = Attribute::of_int(trans_b ? 1 : 0);
   if (float_output) {
     op.op_type = "QGemm";
     op.domain = kMicrosoftDomain;
@@ -489,7 +479,7 @@ bool fuse_unary(Fusion& f, Node& op) {
   std::vector<Value*> inputs;
   add_operand(f, inputs, *x);
   add_output_params(f, inputs, *y);
-  if (op.op_type != "Sigmoid" && op.op_type != "LeakyRelu") set_int_attr(op, "channels_last", 0);
+  if (op.op_type != "Sigmoid" && op.op_type != "LeakyRelu") op.attributes["channels_last"] = Attribute::of_int(0);
   rewrite(f, op, qop, kMicrosoftDomain, kMicrosoftOpset, std::move(inputs), *y);
   return true;
 }

@@ -48,10 +48,7 @@ void compose_with_producer(Node& second, const Node& first, const std::vector<in
   std::vector<int64_t> composed(p2.size());
   for (size_t i = 0; i < p2.size(); ++i) composed[i] = p1[static_cast<size_t>(p2[i])];
   second.inputs[0] = first.inputs[0];
-  Attribute attr;
-  attr.kind = AttrKind::kInts;
-  attr.ints = composed;
-  second.attributes["perm"] = attr;
+  second.attributes["perm"] = Attribute::of_ints(std::move(composed));
 }
 
 }  // namespace

@@ -57,10 +57,7 @@ Status upgrade_softmax(Node& n) {
                                                  " re-export the model at opset >= 13"));
     }
   }
-  Attribute a;
-  a.kind = AttrKind::kInt;
-  a.i = axis;
-  n.attributes["axis"] = a;
+  n.attributes["axis"] = Attribute::of_int(axis);
   return Status::ok();
 }
 

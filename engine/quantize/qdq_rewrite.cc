@@ -68,12 +68,7 @@ Value* Rewriter::add_qdq_node(const std::string& op, Value* x, Value* scale, Val
   Value* y = graph_.value(fresh_name(base + suffix));
   y->type = TensorType{out_type, x->type.dims};
   node->outputs = {y};
-  if (axis >= 0) {
-    Attribute a;
-    a.kind = AttrKind::kInt;
-    a.i = axis;
-    node->attributes["axis"] = a;
-  }
+  if (axis >= 0) node->attributes["axis"] = Attribute::of_int(axis);
   graph_.add_node(std::move(node));
   return y;
 }

@@ -41,10 +41,7 @@ std::string silu_conv_model(const SiluConv& c, std::mt19937& rng, std::vector<in
   set_ints(n, "kernel_shape", {c.k, c.k});
   set_ints(n, "pads", {c.pad, c.pad, c.pad, c.pad});
   set_int(n, "group", c.group);
-  auto* a = n->add_attribute();
-  a->set_name("activation");
-  a->set_type(onnx::AttributeProto::STRING);
-  a->set_s("Silu");
+  set_string(n, "activation", "Silu");
   if (w_out != nullptr) *w_out = std::vector<int8_t>(w.data<int8_t>(), w.data<int8_t>() + w.num_elements());
   if (ws_out != nullptr) *ws_out = ws;
   if (b_out != nullptr) *b_out = bs;
