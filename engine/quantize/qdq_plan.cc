@@ -2,6 +2,7 @@
 #include "engine/quantize/qdq_plan.h"
 
 #include <algorithm>
+#include <iterator>
 
 #include "common/strings.h"
 
@@ -181,14 +182,21 @@ void demote(const Node* n, QdqPlan& plan) {
   if (conv) plan.weight_only.push_back(n);
 }
 
+// Demotes every quantized node `pred` picks, all chosen before any goes (the predicates read the
+// plan as it was). Returns them.
+template <typename Pred>
+std::vector<const Node*> demote_if(QdqPlan& plan, Pred pred) {
+  std::vector<const Node*> chosen;
+  std::copy_if(plan.quantized.begin(), plan.quantized.end(), std::back_inserter(chosen), pred);
+  for (const Node* n : chosen) demote(n, plan);
+  return chosen;
+}
+
 // Demotes the quantized convs whose output has no pair. Returns whether any changed.
 bool demote_convs_without_output_pair(QdqPlan& plan) {
-  std::vector<const Node*> changed;
-  for (const Node* n : plan.quantized) {
-    if (n->op_type == "Conv" && !plan.activations.count(plan.tensors_of.at(n->name).output)) changed.push_back(n);
-  }
-  for (const Node* n : changed) demote(n, plan);
-  return !changed.empty();
+  return !demote_if(plan, [&](const Node* n) {
+            return n->op_type == "Conv" && !plan.activations.count(plan.tensors_of.at(n->name).output);
+          }).empty();
 }
 
 // Demotes the quantized average pools whose output no quantized node reads. The average of
@@ -198,17 +206,12 @@ bool demote_convs_without_output_pair(QdqPlan& plan) {
 // changed.
 bool demote_pools_read_in_float(const Graph& graph, QdqPlan& plan) {
   const std::set<const Node*> quantized(plan.quantized.begin(), plan.quantized.end());
-  std::vector<const Node*> changed;
-  for (const Node* n : plan.quantized) {
-    if (n->op_type != "GlobalAveragePool" && n->op_type != "AveragePool") continue;
-    const Value* out = graph.find_value(plan.tensors_of.at(n->name).output);
-    if (!read_quantized(out, plan, quantized)) changed.push_back(n);
-  }
-  for (const Node* n : changed) {
-    demote(n, plan);
-    plan.kept_fp32[n->name] = KeepReason::kFloatReaders;
-  }
-  return !changed.empty();
+  const std::vector<const Node*> demoted = demote_if(plan, [&](const Node* n) {
+    if (n->op_type != "GlobalAveragePool" && n->op_type != "AveragePool") return false;
+    return !read_quantized(graph.find_value(plan.tensors_of.at(n->name).output), plan, quantized);
+  });
+  for (const Node* n : demoted) plan.kept_fp32[n->name] = KeepReason::kFloatReaders;
+  return !demoted.empty();
 }
 
 // QdqOptions::float_tensors: no pair on them (nor on what shares their range), and the quantized
@@ -216,13 +219,10 @@ bool demote_pools_read_in_float(const Graph& graph, QdqPlan& plan) {
 void keep_tensors_float(const std::set<std::string>& float_tensors, QdqPlan& plan) {
   if (float_tensors.empty()) return;
   std::erase_if(plan.activations, [&](const auto& kv) { return float_tensors.count(kv.first) || float_tensors.count(kv.second); });
-  std::vector<const Node*> readers;
-  for (const Node* n : plan.quantized) {
-    const bool reads = std::any_of(n->inputs.begin(), n->inputs.end(),
-                                   [&](const Value* in) { return in != nullptr && float_tensors.count(in->name); });
-    if (reads) readers.push_back(n);
-  }
-  for (const Node* n : readers) demote(n, plan);
+  demote_if(plan, [&](const Node* n) {
+    return std::any_of(n->inputs.begin(), n->inputs.end(),
+                       [&](const Value* in) { return in != nullptr && float_tensors.count(in->name); });
+  });
 }
 
 bool is_weighted(const Node& n) {
