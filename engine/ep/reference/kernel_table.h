@@ -48,6 +48,11 @@ std::vector<KernelEntry> quantize_kernels();      // QuantizeLinear, DequantizeL
 std::vector<KernelEntry> qlinear_kernels();       // QLinearConv, QLinearMatMul, ConvInteger, ..., com.microsoft QLinear*
 std::vector<KernelEntry> qgemm_kernels();         // com.microsoft QGemm
 std::vector<KernelEntry> fused_kernels();         // edgeserve.FusedConv, edgeserve.FusedGemm (graph fusion)
+std::vector<KernelEntry> loss_kernels();          // NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss
+std::vector<KernelEntry> detection_kernels();     // NonMaxSuppression, RoiAlign, MaxUnpool, GridSample, ReverseSequence
+std::vector<KernelEntry> recurrent_kernels();     // RNN, GRU, LSTM
+std::vector<KernelEntry> signal_kernels();        // DFT, STFT, window functions, MelWeightMatrix
+std::vector<KernelEntry> text_kernels();          // StringNormalizer, TfIdfVectorizer
 
 // All entries, concatenated from the families above.
 const std::vector<KernelEntry>& all_kernels();

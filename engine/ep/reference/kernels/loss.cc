@@ -1,0 +1,11 @@
+// NegativeLogLikelihoodLoss, SoftmaxCrossEntropyLoss.
+#include "engine/ep/reference/kernel_table.h"
+#include "engine/ep/reference/kernels/kernel_util.h"
+
+namespace edgeserve::ref {
+
+std::vector<KernelEntry> loss_kernels() {
+  return {};
+}
+
+}  // namespace edgeserve::ref

@@ -1,0 +1,11 @@
+// DFT, STFT, window functions, MelWeightMatrix.
+#include "engine/ep/reference/kernel_table.h"
+#include "engine/ep/reference/kernels/kernel_util.h"
+
+namespace edgeserve::ref {
+
+std::vector<KernelEntry> signal_kernels() {
+  return {};
+}
+
+}  // namespace edgeserve::ref
