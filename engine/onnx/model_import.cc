@@ -8,6 +8,7 @@
 #include "common/aligned_buffer.h"
 #include "common/strings.h"
 #include "engine/onnx/batch_rewrite.h"
+#include "engine/onnx/legacy_opsets.h"
 #include "engine/onnx/tensor_proto.h"
 #include "onnx/defs/schema.h"
 #include "onnx/onnx_pb.h"
@@ -219,8 +220,9 @@ Result<Model> import_model_bytes(std::string_view bytes, const std::string& mode
   }
   ImportContext ctx;
   ctx.policy.model_dir = model_dir;
-  EDGE_RETURN_IF_ERROR(read_opsets(mp, ctx.opsets));
   infer_shapes(mp);
+  EDGE_RETURN_IF_ERROR(upgrade_legacy_opsets(mp));
+  EDGE_RETURN_IF_ERROR(read_opsets(mp, ctx.opsets));
   if (options.free_batch) {
     EDGE_RETURN_IF_ERROR(free_batch_dimension(mp));
     infer_shapes(mp);
