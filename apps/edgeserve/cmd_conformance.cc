@@ -17,6 +17,7 @@
 #include "apps/edgeserve/commands.h"
 #include "apps/edgeserve/tensor_compare.h"
 #include "common/strings.h"
+#include "edgeserve/session.h"
 #include "edgeserve/tensor_io.h"
 
 namespace edgeserve::cli {
@@ -148,6 +149,32 @@ std::string run_child(const std::string& model, const std::vector<std::string>& 
   return line.empty() ? str_cat("exit code ", WEXITSTATUS(status)) : line;
 }
 
+// Compares two values of one declared type: tensors, sequences element by element, optionals.
+std::string compare_values(const Tensor& expected, const Tensor& actual, const Tolerance& tol) {
+  if (expected.is_none() || actual.is_none()) {
+    return expected.is_none() == actual.is_none() ? "" : (expected.is_none() ? "expected an empty optional" : "got an empty optional");
+  }
+  if (expected.is_sequence() != actual.is_sequence()) return "a sequence where a tensor was expected, or the reverse";
+  if (!expected.is_sequence()) return compare_tensors(expected, actual, tol);
+  if (expected.items().size() != actual.items().size()) {
+    return str_cat("sequence of ", actual.items().size(), " elements, expected ", expected.items().size());
+  }
+  for (size_t i = 0; i < expected.items().size(); ++i) {
+    const std::string diff = compare_tensors(expected.items()[i], actual.items()[i], tol);
+    if (!diff.empty()) return str_cat("element ", i, ": ", diff);
+  }
+  return "";
+}
+
+// The declared output types, so that sequence and optional outputs are read as such.
+std::vector<TensorType> output_types(const std::string& model, size_t count) {
+  std::vector<TensorType> types(count);
+  auto info = inspect_model(model);
+  if (!info.is_ok()) return types;
+  for (size_t i = 0; i < count && i < info->outputs.size(); ++i) types[i] = info->outputs[i].type;
+  return types;
+}
+
 std::string check_data_set(const Case& c, const std::string& data_dir, const Tolerance& tol, const RunOptions& opts) {
   char tmpl[] = "/tmp/edgeserve-conf-XXXXXX";
   if (mkdtemp(tmpl) == nullptr) return "cannot create a temporary directory";
@@ -159,13 +186,14 @@ std::string check_data_set(const Case& c, const std::string& data_dir, const Tol
     if (expected.size() != actual.size()) {
       problem = str_cat("produced ", actual.size(), " outputs, expected ", expected.size());
     }
+    const std::vector<TensorType> types = output_types(c.model, expected.size());
     for (size_t i = 0; problem.empty() && i < expected.size(); ++i) {
-      auto e = read_tensor_file(expected[i]);
-      auto a = read_tensor_file(actual[i]);
+      auto e = read_value_file(expected[i], types[i]);
+      auto a = read_value_file(actual[i], types[i]);
       if (!e.is_ok()) problem = str_cat("reference output ", i, ": ", e.status().message());
       else if (!a.is_ok()) problem = str_cat("output ", i, ": ", a.status().message());
       else {
-        const std::string diff = compare_tensors(e->tensor, a->tensor, tol);
+        const std::string diff = compare_values(e->tensor, a->tensor, tol);
         if (!diff.empty()) problem = str_cat("output ", i, " ('", e->name, "'): ", diff);
       }
     }

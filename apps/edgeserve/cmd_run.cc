@@ -1,6 +1,7 @@
 // `edgeserve run`: bind tensor files to model inputs, run, write outputs as TensorProto files.
 #include <cstdio>
 #include <filesystem>
+#include <optional>
 
 #include "apps/edgeserve/args.h"
 #include "apps/edgeserve/commands.h"
@@ -26,33 +27,61 @@ constexpr const char* kRunHelp =
     "[--threads N] [--level 0|1|2]\n"
     "  An input FILE is a serialized ONNX TensorProto (.pb) or a NumPy .npy file. It binds to the model input\n"
     "  named by the TensorProto, else to the next unbound input in declaration order. Outputs are written as\n"
-    "  DIR/output_<i>.pb (TensorProto with name, dims, data_type, raw_data) in graph-output order.\n";
+    "  DIR/output_<i>.pb (TensorProto with name, dims, data_type, raw_data) in graph-output order.\n"
+    "  Inputs and outputs declared as sequences or optionals use ONNX's SequenceProto and OptionalProto.\n";
 
-// Binds each file's tensor to a model input: by its TensorProto name, else positionally.
+// Reads `file` as the value of `decl`, keeping the name stored in the file.
+Result<NamedTensor> read_for(const std::string& file, const TensorInfo& decl) { return read_value_file(file, decl.type); }
+
+// The declared input whose name the file carries, or decl.size(). A file that is a tensor is
+// read once; sequence and optional files are recognised by parsing them as such.
+size_t named_input(const std::string& file, const std::vector<TensorInfo>& decl, std::optional<NamedTensor>& read) {
+  auto tensor = read_tensor_file(file);
+  for (size_t i = 0; tensor.is_ok() && i < decl.size(); ++i) {
+    if (decl[i].name == tensor->name && decl[i].type.kind == ValueKind::kTensor) {
+      read = std::move(tensor).value();
+      return i;
+    }
+  }
+  for (size_t i = 0; i < decl.size(); ++i) {
+    if (decl[i].type.kind == ValueKind::kTensor) continue;
+    auto value = read_for(file, decl[i]);
+    if (value.is_ok() && value->name == decl[i].name) {
+      read = std::move(value).value();
+      return i;
+    }
+  }
+  return decl.size();
+}
+
+// Binds each file to a model input: by the name stored in it, else to the next unbound input
+// in declaration order, read as that input's declared type (tensor, sequence or optional).
 Result<std::vector<NamedTensor>> bind_files(const Session& session, const std::vector<std::string>& files) {
   const auto& decl = session.inputs();
-  std::vector<NamedTensor> loaded;
+  std::vector<std::optional<NamedTensor>> loaded(files.size());
+  std::vector<size_t> target(files.size(), decl.size());
   std::vector<bool> taken(decl.size(), false);
-  for (const std::string& f : files) {
-    EDGE_ASSIGN_OR_RETURN(NamedTensor nt, read_tensor_file(f));
-    loaded.push_back(std::move(nt));
-    for (size_t i = 0; i < decl.size(); ++i) {
-      if (decl[i].name == loaded.back().name) taken[i] = true;
-    }
+  for (size_t k = 0; k < files.size(); ++k) {
+    target[k] = named_input(files[k], decl, loaded[k]);
+    if (target[k] < decl.size()) taken[target[k]] = true;
   }
   size_t next = 0;
-  for (size_t k = 0; k < loaded.size(); ++k) {
-    bool named = false;
-    for (const auto& d : decl) named = named || d.name == loaded[k].name;
-    if (named) continue;
-    while (next < decl.size() && taken[next]) ++next;
-    if (next == decl.size()) {
-      return invalid_argument(str_cat(files[k], ": more input files than model inputs (", decl.size(), ")"));
+  std::vector<NamedTensor> bound;
+  for (size_t k = 0; k < files.size(); ++k) {
+    if (target[k] == decl.size()) {
+      while (next < decl.size() && taken[next]) ++next;
+      if (next == decl.size()) {
+        return invalid_argument(str_cat(files[k], ": more input files than model inputs (", decl.size(), ")"));
+      }
+      EDGE_ASSIGN_OR_RETURN(NamedTensor value, read_for(files[k], decl[next]));
+      loaded[k] = std::move(value);
+      target[k] = next;
+      taken[next] = true;
     }
-    loaded[k].name = decl[next].name;
-    taken[next] = true;
+    loaded[k]->name = decl[target[k]].name;
+    bound.push_back(std::move(*loaded[k]));
   }
-  return loaded;
+  return bound;
 }
 
 }  // namespace
@@ -93,7 +122,7 @@ int cmd_run(int argc, char** argv) {
   const auto& decl = (*session)->outputs();
   for (size_t i = 0; i < outputs->size(); ++i) {
     const std::string path = str_cat(dir, "/output_", i, ".pb");
-    Status st = write_tensor_file(path, decl[i].name, (*outputs)[i]);
+    Status st = write_value_file(path, decl[i].name, (*outputs)[i], decl[i].type);
     if (!st.is_ok()) return fail("run", st.message());
   }
   return 0;

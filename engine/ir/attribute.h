@@ -13,7 +13,9 @@ namespace edgeserve {
 
 class Graph;
 
-enum class AttrKind { kFloat, kInt, kString, kTensor, kGraph, kFloats, kInts, kStrings, kTensors, kGraphs };
+// kType: a TypeProto attribute (Optional's `type`); only its text is kept, in `s`, since no
+// kernel computes with it.
+enum class AttrKind { kFloat, kInt, kString, kTensor, kGraph, kFloats, kInts, kStrings, kTensors, kGraphs, kType };
 
 const char* attr_kind_name(AttrKind k);
 

@@ -21,20 +21,26 @@ const char* attr_kind_name(AttrKind k) {
     case AttrKind::kStrings: return "strings";
     case AttrKind::kTensors: return "tensors";
     case AttrKind::kGraphs: return "graphs";
+    case AttrKind::kType: return "type";
   }
   return "unknown";
 }
 
 std::string TensorType::to_string() const {
   std::string s = dtype_name(dtype);
-  if (!dims) return s + "[?]";
-  s += "[";
-  for (size_t i = 0; i < dims->size(); ++i) {
-    if (i) s += ", ";
-    const Dim& d = (*dims)[i];
-    s += d.is_known() ? std::to_string(d.value) : (d.symbol.empty() ? "?" : d.symbol);
+  if (!dims) {
+    s += "[?]";
+  } else {
+    s += "[";
+    for (size_t i = 0; i < dims->size(); ++i) {
+      if (i) s += ", ";
+      const Dim& d = (*dims)[i];
+      s += d.is_known() ? std::to_string(d.value) : (d.symbol.empty() ? "?" : d.symbol);
+    }
+    s += "]";
   }
-  return s + "]";
+  if (is_sequence()) s = "seq(" + s + ")";
+  return is_optional() ? "optional(" + s + ")" : s;
 }
 
 std::string Node::describe() const {

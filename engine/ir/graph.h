@@ -33,10 +33,18 @@ struct Dim {
   }
 };
 
+// What a value holds: a tensor, a sequence of tensors, or an optional of either (ONNX's
+// sequence_type and optional_type). For containers, dtype and dims describe the element tensor.
+enum class ValueKind { kTensor, kSequence, kOptionalTensor, kOptionalSequence };
+
 struct TensorType {
   DType dtype = DType::kUndefined;
   std::optional<std::vector<Dim>> dims;  // nullopt: rank unknown
-  std::string to_string() const;         // "float32[batch, 3, 224, 224]"
+  ValueKind kind = ValueKind::kTensor;
+  // "float32[batch, 3, 224, 224]", "seq(float32[?])", "optional(seq(int64[3]))"
+  std::string to_string() const;
+  bool is_sequence() const { return kind == ValueKind::kSequence || kind == ValueKind::kOptionalSequence; }
+  bool is_optional() const { return kind == ValueKind::kOptionalTensor || kind == ValueKind::kOptionalSequence; }
 };
 
 class Value {
@@ -58,6 +66,11 @@ class Node {
   std::vector<Value*> inputs;      // nullptr marks an omitted optional input
   std::vector<Value*> outputs;     // nullptr marks an omitted optional output
   std::map<std::string, Attribute> attributes;
+  // Control-flow nodes (If, Loop, Scan, SequenceMap): the last `implicit_inputs` entries of
+  // `inputs` are outer-scope values their subgraphs read. The import appends them (and adds them
+  // to each subgraph as trailing graph inputs), so that the executor orders, feeds and frees
+  // them like any other input.
+  size_t implicit_inputs = 0;
 
   // "node 'conv_1' (Conv, opset 13)" — the prefix of every error about this node.
   std::string describe() const;

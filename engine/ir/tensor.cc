@@ -58,6 +58,20 @@ Result<Tensor> Tensor::allocate_uninitialized(DType dtype, const Dims& dims, int
   return allocate_impl(dtype, dims, max_bytes, /*zero=*/dtype == DType::kString);
 }
 
+Tensor Tensor::sequence(DType elem_dtype, std::vector<Tensor> items) {
+  Tensor t;
+  t.dtype_ = elem_dtype;
+  t.items_ = std::make_shared<const std::vector<Tensor>>(std::move(items));
+  return t;
+}
+
+Tensor Tensor::none(DType elem_dtype) {
+  Tensor t;
+  t.dtype_ = elem_dtype;
+  t.none_ = true;
+  return t;
+}
+
 Tensor Tensor::reshaped(const Dims& dims) const {
   Tensor t = *this;
   t.dims_ = dims;
@@ -65,6 +79,7 @@ Tensor Tensor::reshaped(const Dims& dims) const {
 }
 
 Tensor Tensor::clone() const {
+  if (is_container()) return *this;  // elements are immutable once built
   Tensor t = allocate(dtype_, dims_, INT64_MAX).value();
   if (dtype_ == DType::kString) {
     for (int64_t i = 0; i < num_elements_; ++i) t.mutable_data<std::string>()[i] = data<std::string>()[i];

@@ -40,7 +40,7 @@ class Tensor {
   template <typename T>
   static Tensor scalar(T value) { return from_vector<T>({}, {value}); }
 
-  bool defined() const { return dtype_ != DType::kUndefined; }
+  bool defined() const { return dtype_ != DType::kUndefined || is_container(); }
   DType dtype() const { return dtype_; }
   const Dims& dims() const { return dims_; }
   size_t rank() const { return dims_.size(); }
@@ -56,6 +56,19 @@ class Tensor {
   const void* raw_data() const { return buffer_.get(); }
   void* mutable_raw_data() { return buffer_.get(); }
 
+  // ONNX sequence and optional values travel through the same slots as tensors, so that the
+  // executor, the run API and the kernels keep one value type. A sequence holds its element
+  // tensors (all of dtype `elem_dtype`); an empty optional holds nothing; a present optional is
+  // simply its value. Only the ops that take sequences or optionals ever see these: the executor
+  // refuses them as inputs of any other op. dims() is empty and num_elements() 0 for both.
+  static Tensor sequence(DType elem_dtype, std::vector<Tensor> items);
+  static Tensor none(DType elem_dtype);
+  bool is_sequence() const { return items_ != nullptr; }
+  bool is_none() const { return none_; }
+  bool is_container() const { return is_sequence() || is_none(); }
+  // Precondition: is_sequence().
+  const std::vector<Tensor>& items() const { return *items_; }
+
   // Same buffer, new dims with the same element count (checked by the caller).
   Tensor reshaped(const Dims& dims) const;
   // A deep copy with its own buffer.
@@ -67,6 +80,8 @@ class Tensor {
   Dims dims_;
   int64_t num_elements_ = 0;
   std::shared_ptr<void> buffer_;  // element storage; std::string[] for kString
+  std::shared_ptr<const std::vector<Tensor>> items_;  // set for sequences only
+  bool none_ = false;                                 // an empty optional
 };
 
 // A tensor with the name it is bound to (a model input or output).

@@ -55,8 +55,9 @@ Status attribute_to_proto(const Node& node, const std::string& name, const Attri
       break;
     case AttrKind::kGraph:
     case AttrKind::kGraphs:
-      return unimplemented(str_cat(node.describe(), ": attribute '", name, "' is a graph; exporting ",
-                                   "control flow is not supported yet"));
+    case AttrKind::kType:
+      return unimplemented(str_cat(node.describe(), ": attribute '", name, "' is a graph or a type; exporting ",
+                                   "control flow and optionals is not supported yet"));
   }
   return Status::ok();
 }

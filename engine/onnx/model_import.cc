@@ -28,10 +28,8 @@ struct ImportContext {
 
 bool is_onnx_domain(const std::string& d) { return d.empty() || d == "ai.onnx"; }
 
-TensorType type_from_proto(const onnx::TypeProto& tp) {
+TensorType tensor_type_from_proto(const onnx::TypeProto_Tensor& tt) {
   TensorType t;
-  if (!tp.has_tensor_type()) return t;
-  const auto& tt = tp.tensor_type();
   t.dtype = dtype_from_onnx(tt.elem_type());
   if (!tt.has_shape()) return t;
   std::vector<Dim> dims;
@@ -43,6 +41,29 @@ TensorType type_from_proto(const onnx::TypeProto& tp) {
   }
   t.dims = std::move(dims);
   return t;
+}
+
+// Tensors, sequences of tensors and optionals of either; anything else (maps, nested
+// sequences) yields dtype kUndefined.
+TensorType type_from_proto(const onnx::TypeProto& tp) {
+  if (tp.has_tensor_type()) return tensor_type_from_proto(tp.tensor_type());
+  const onnx::TypeProto* inner = &tp;
+  bool optional = false;
+  if (tp.has_optional_type()) {
+    optional = true;
+    inner = &tp.optional_type().elem_type();
+    if (inner->has_tensor_type()) {
+      TensorType t = tensor_type_from_proto(inner->tensor_type());
+      t.kind = ValueKind::kOptionalTensor;
+      return t;
+    }
+  }
+  if (inner->has_sequence_type() && inner->sequence_type().elem_type().has_tensor_type()) {
+    TensorType t = tensor_type_from_proto(inner->sequence_type().elem_type().tensor_type());
+    t.kind = optional ? ValueKind::kOptionalSequence : ValueKind::kSequence;
+    return t;
+  }
+  return TensorType{};
 }
 
 Result<std::shared_ptr<Graph>> convert_graph(const onnx::GraphProto& gp, ImportContext& ctx, int depth);
@@ -84,6 +105,10 @@ Result<Attribute> convert_attribute(const onnx::AttributeProto& ap, ImportContex
       }
       break;
     }
+    case onnx::AttributeProto::TYPE_PROTO:
+      a.kind = AttrKind::kType;
+      a.s = type_from_proto(ap.tp()).to_string();
+      break;
     default:
       return unimplemented(str_cat(what, " has unsupported type ", static_cast<int>(ap.type())));
   }
@@ -111,6 +136,42 @@ Status check_onnx_schema(Node& node) {
   return Status::ok();
 }
 
+// Outer-scope names a subgraph reads: consumed by its nodes or returned as its outputs, but
+// neither produced inside nor one of its inputs or initializers.
+void collect_free_names(const Graph& body, std::vector<std::string>& names, std::set<std::string>& seen) {
+  std::set<const Value*> local(body.inputs.begin(), body.inputs.end());
+  for (const auto& n : body.nodes()) local.insert(n->outputs.begin(), n->outputs.end());
+  auto visit = [&](const Value* v) {
+    if (v != nullptr && !v->constant && !local.count(v) && seen.insert(v->name).second) names.push_back(v->name);
+  };
+  for (const auto& n : body.nodes()) {
+    for (const Value* in : n->inputs) visit(in);
+  }
+  for (const Value* out : body.outputs) visit(out);
+}
+
+// Appends the outer-scope values of a control-flow node's subgraphs to its inputs (see
+// Node::implicit_inputs) and to every subgraph's inputs, in the same order, then orders the
+// subgraphs. Nested subgraphs were linked first, so their free names surface here.
+Status link_subgraphs(Node& node, Graph& outer) {
+  std::vector<Graph*> bodies;
+  for (auto& [name, attr] : node.attributes) {
+    if (attr.kind == AttrKind::kGraph && attr.g) bodies.push_back(attr.g.get());
+    for (auto& sub : attr.graphs) bodies.push_back(sub.get());
+  }
+  std::vector<std::string> names;
+  std::set<std::string> seen;
+  for (const Graph* body : bodies) collect_free_names(*body, names, seen);
+  for (const std::string& name : names) node.inputs.push_back(outer.value(name));
+  node.implicit_inputs = names.size();
+  for (Graph* body : bodies) {
+    for (const std::string& name : names) body->inputs.push_back(body->value(name));
+    Status st = body->finalize();
+    if (!st.is_ok()) return st.with_context(str_cat(node.describe(), ": subgraph '", body->name, "'"));
+  }
+  return Status::ok();
+}
+
 Status convert_node(const onnx::NodeProto& np, size_t position, Graph& g, ImportContext& ctx, int depth) {
   auto node = std::make_unique<Node>();
   node->op_type = np.op_type();
@@ -133,6 +194,7 @@ Status convert_node(const onnx::NodeProto& np, size_t position, Graph& g, Import
       return invalid_argument(str_cat(node->describe(), ": attribute '", ap.name(), "' appears twice"));
     }
   }
+  EDGE_RETURN_IF_ERROR(link_subgraphs(*node, g));
   g.add_node(std::move(node));
   return Status::ok();
 }
@@ -158,8 +220,8 @@ Result<std::shared_ptr<Graph>> convert_graph(const onnx::GraphProto& gp, ImportC
     if (v->constant) continue;
     v->type = type_from_proto(in.type());
     if (v->type.dtype == DType::kUndefined) {
-      return unimplemented(str_cat("graph input '", in.name(), "' has an unsupported type (only tensors of ",
-                                   "standard element types are supported)"));
+      return unimplemented(str_cat("graph input '", in.name(), "' has an unsupported type (only tensors, ",
+                                   "sequences of tensors and optionals of standard element types are supported)"));
     }
     g->inputs.push_back(v);
   }
@@ -175,7 +237,8 @@ Result<std::shared_ptr<Graph>> convert_graph(const onnx::GraphProto& gp, ImportC
   for (int i = 0; i < gp.node_size(); ++i) {
     EDGE_RETURN_IF_ERROR(convert_node(gp.node(i), static_cast<size_t>(i), *g, ctx, depth));
   }
-  if (depth == 0) EDGE_RETURN_IF_ERROR(g->finalize());  // subgraphs may use outer-scope values
+  // A subgraph is finalized by link_subgraphs, once its outer-scope values are its inputs.
+  if (depth == 0) EDGE_RETURN_IF_ERROR(g->finalize());
   return g;
 }
 

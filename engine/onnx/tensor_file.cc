@@ -7,6 +7,7 @@
 
 #include "common/strings.h"
 #include "engine/onnx/tensor_proto.h"
+#include "onnx/onnx-data_pb.h"
 #include "onnx/onnx_pb.h"
 
 namespace edgeserve {
@@ -107,7 +108,9 @@ Result<NamedTensor> parse_tensor_proto(const std::string& bytes, const std::stri
   return NamedTensor{proto.name(), std::move(t)};
 }
 
-Result<NamedTensor> read_tensor_file(const std::string& path) {
+namespace {
+
+Result<std::string> read_file_bytes(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
   if (!fs::is_regular_file(path, ec)) return not_found(str_cat(path, ": no such tensor file"));
@@ -118,6 +121,75 @@ Result<NamedTensor> read_tensor_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   std::string bytes(size, '\0');
   if (!in.read(bytes.data(), static_cast<std::streamsize>(size))) return invalid_argument(str_cat(path, ": read failed"));
+  return bytes;
+}
+
+Result<Tensor> sequence_from_proto(const onnx::SequenceProto& sp, DType elem_dtype, const std::string& what) {
+  if (sp.elem_type() != onnx::SequenceProto::TENSOR && sp.tensor_values_size() > 0) {
+    return unimplemented(str_cat(what, ": only sequences of tensors are supported"));
+  }
+  std::vector<Tensor> items;
+  for (int i = 0; i < sp.tensor_values_size(); ++i) {
+    EDGE_ASSIGN_OR_RETURN(Tensor t, tensor_from_proto(sp.tensor_values(i), ExternalDataPolicy{}, str_cat(what, "[", i, "]")));
+    items.push_back(std::move(t));
+  }
+  const DType dtype = items.empty() ? elem_dtype : items[0].dtype();
+  return Tensor::sequence(dtype, std::move(items));
+}
+
+Result<Tensor> optional_from_proto(const onnx::OptionalProto& op, DType elem_dtype, const std::string& what) {
+  if (op.has_tensor_value()) return tensor_from_proto(op.tensor_value(), ExternalDataPolicy{}, what);
+  if (op.has_sequence_value()) return sequence_from_proto(op.sequence_value(), elem_dtype, what);
+  return Tensor::none(elem_dtype);
+}
+
+void sequence_to_proto(const Tensor& seq, const std::string& name, onnx::SequenceProto* sp) {
+  sp->set_name(name);
+  sp->set_elem_type(onnx::SequenceProto::TENSOR);
+  for (const Tensor& t : seq.items()) tensor_to_proto(t, "", sp->add_tensor_values());
+}
+
+}  // namespace
+
+Result<NamedTensor> read_value_file(const std::string& path, const TensorType& type) {
+  if (type.kind == ValueKind::kTensor) return read_tensor_file(path);
+  EDGE_ASSIGN_OR_RETURN(std::string bytes, read_file_bytes(path));
+  if (type.kind == ValueKind::kSequence) {
+    onnx::SequenceProto sp;
+    if (!sp.ParseFromString(bytes)) return invalid_argument(str_cat(path, ": not a valid SequenceProto"));
+    EDGE_ASSIGN_OR_RETURN(Tensor t, sequence_from_proto(sp, type.dtype, path));
+    return NamedTensor{sp.name(), std::move(t)};
+  }
+  onnx::OptionalProto op;
+  if (!op.ParseFromString(bytes)) return invalid_argument(str_cat(path, ": not a valid OptionalProto"));
+  EDGE_ASSIGN_OR_RETURN(Tensor t, optional_from_proto(op, type.dtype, path));
+  return NamedTensor{op.name(), std::move(t)};
+}
+
+Status write_value_file(const std::string& path, const std::string& name, const Tensor& value, const TensorType& type) {
+  if (type.kind == ValueKind::kTensor && !value.is_container()) return write_tensor_file(path, name, value);
+  std::string bytes;
+  if (!type.is_optional() && value.is_sequence()) {
+    onnx::SequenceProto sp;
+    sequence_to_proto(value, name, &sp);
+    bytes = sp.SerializeAsString();
+  } else {
+    onnx::OptionalProto op;
+    op.set_name(name);
+    op.set_elem_type(type.is_sequence() ? onnx::OptionalProto::SEQUENCE : onnx::OptionalProto::TENSOR);
+    if (value.is_sequence()) sequence_to_proto(value, "", op.mutable_sequence_value());
+    else if (!value.is_none()) tensor_to_proto(value, "", op.mutable_tensor_value());
+    bytes = op.SerializeAsString();
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  if (!out || !out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()))) {
+    return invalid_argument(str_cat(path, ": cannot write"));
+  }
+  return Status::ok();
+}
+
+Result<NamedTensor> read_tensor_file(const std::string& path) {
+  EDGE_ASSIGN_OR_RETURN(std::string bytes, read_file_bytes(path));
   if (bytes.compare(0, 6, kNpyMagic) == 0) return parse_npy(bytes, path);
   return parse_tensor_proto(bytes, path);
 }

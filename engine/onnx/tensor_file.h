@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "engine/ir/graph.h"
 #include "engine/ir/tensor.h"
 
 namespace edgeserve {
@@ -18,5 +19,11 @@ Result<NamedTensor> read_tensor_file(const std::string& path);
 Result<NamedTensor> parse_tensor_proto(const std::string& bytes, const std::string& what);
 // Writes a serialized TensorProto with name, dims, data_type and raw_data.
 Status write_tensor_file(const std::string& path, const std::string& name, const Tensor& t);
+
+// Value files for any declared type: a tensor as above, a sequence as an ONNX SequenceProto of
+// TensorProtos, an optional as an OptionalProto (empty, or holding a tensor or a sequence).
+// These are the formats of the ONNX backend test data.
+Result<NamedTensor> read_value_file(const std::string& path, const TensorType& type);
+Status write_value_file(const std::string& path, const std::string& name, const Tensor& value, const TensorType& type);
 
 }  // namespace edgeserve

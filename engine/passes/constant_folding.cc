@@ -36,6 +36,10 @@ Result<bool> fold_node(Node& node, const ExecutionProvider& evaluator) {
   Status st = kernel->run(ctx);
   if (st.code() == StatusCode::kResourceExhausted) return false;
   if (!st.is_ok()) return st.with_context(node.describe());
+  // Sequences and optionals are not initializers: the node stays and computes them per run.
+  for (const Tensor& t : outputs) {
+    if (t.is_container()) return false;
+  }
   for (size_t i = 0; i < node.outputs.size(); ++i) {
     Value* out = node.outputs[i];
     if (out == nullptr) continue;

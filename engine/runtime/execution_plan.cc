@@ -42,6 +42,25 @@ Subgraph describe_subgraph(const Graph& graph, const std::vector<const Node*>& n
   return sg;
 }
 
+// Ops that accept sequence or optional inputs; every other kernel reads plain tensors only.
+bool takes_containers(const Node& node) {
+  static const std::unordered_set<std::string> kOps = {
+      "Identity", "If", "Loop", "SequenceMap", "SequenceAt", "SequenceInsert", "SequenceErase", "SequenceLength",
+      "ConcatFromSequence", "Optional", "OptionalHasElement", "OptionalGetElement"};
+  return node.domain.empty() && kOps.count(node.op_type) != 0;
+}
+
+Status check_tensor_inputs(const Node& node, const std::vector<const Tensor*>& in) {
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (in[i] != nullptr && in[i]->is_container()) {
+      return invalid_argument(str_cat(node.describe(), ": input '", node.inputs[i]->name, "' is a ",
+                                      in[i]->is_sequence() ? "sequence" : "empty optional", "; '", node.op_type,
+                                      "' takes tensors"));
+    }
+  }
+  return Status::ok();
+}
+
 }  // namespace
 
 Result<std::unique_ptr<ExecutionPlan>> ExecutionPlan::create(std::shared_ptr<const Graph> graph,
@@ -83,7 +102,7 @@ Result<std::unique_ptr<ExecutionPlan>> ExecutionPlan::create(std::shared_ptr<con
 
 Status ExecutionPlan::add_node_step(const Node& node, const ExecutionProvider& provider) {
   EDGE_ASSIGN_OR_RETURN(auto kernel, provider.create_kernel(node));
-  steps_.push_back(Step{&node, &provider, 1, std::move(kernel), {}});
+  steps_.push_back(Step{&node, &provider, 1, std::move(kernel), {}, takes_containers(node)});
   return Status::ok();
 }
 
@@ -145,6 +164,7 @@ Status ExecutionPlan::run_step(const Step& step, std::vector<Tensor>& slots, Run
   for (size_t i = 0; i < node.inputs.size(); ++i) {
     if (node.inputs[i] != nullptr) in[i] = &slots[node.inputs[i]->index];
   }
+  if (!step.takes_containers) EDGE_RETURN_IF_ERROR(check_tensor_inputs(node, in));
   std::vector<Tensor> out(node.outputs.size());
   KernelContext ctx(node, std::move(in), &out, max_tensor_bytes_, profile);
   Status st = step.kernel->run(ctx);

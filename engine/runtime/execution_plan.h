@@ -44,6 +44,7 @@ class ExecutionPlan {
     int nodes;  // graph nodes this step runs
     std::unique_ptr<Kernel> kernel;
     std::vector<int> release_after;  // value indices whose last use is this step
+    bool takes_containers = false;   // whether the op accepts sequence/optional inputs
   };
   ExecutionPlan() = default;
   Status add_node_step(const Node& node, const ExecutionProvider& provider);

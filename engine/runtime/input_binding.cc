@@ -9,8 +9,32 @@ namespace edgeserve {
 
 namespace {
 
+// Sequences and optionals: the right kind, and elements of the declared dtype (their shapes
+// may differ from one element to the next, so they are left to the kernels).
+Status check_container(const Value& decl, const Tensor& t) {
+  const std::string where = str_cat("input '", decl.name, "'");
+  const TensorType& type = decl.type;
+  if (type.is_optional() && t.is_none()) return Status::ok();
+  if (type.is_sequence() != t.is_sequence() || t.is_none()) {
+    return invalid_argument(str_cat(where, ": expected ", type.to_string(), ", got ",
+                                    t.is_none() ? "an empty optional" : t.is_sequence() ? "a sequence" : "a tensor"));
+  }
+  if (!t.is_sequence()) return Status::ok();
+  for (const Tensor& item : t.items()) {
+    if (item.is_container() || (type.dtype != DType::kUndefined && item.dtype() != type.dtype)) {
+      return invalid_argument(str_cat(where, ": a sequence element is not a ", dtype_name(type.dtype), " tensor"));
+    }
+  }
+  return Status::ok();
+}
+
 Status check_shape(const Value& decl, const Tensor& t, std::map<std::string, int64_t>& symbols) {
   const std::string where = str_cat("input '", decl.name, "'");
+  if (decl.type.kind != ValueKind::kTensor || t.is_container()) {
+    if (decl.type.kind == ValueKind::kTensor) return invalid_argument(str_cat(where, ": expected a tensor"));
+    EDGE_RETURN_IF_ERROR(check_container(decl, t));
+    if (t.is_container()) return Status::ok();
+  }
   if (decl.type.dtype != DType::kUndefined && t.dtype() != decl.type.dtype) {
     return invalid_argument(str_cat(where, ": dtype is ", dtype_name(t.dtype()), ", expected ",
                                     dtype_name(decl.type.dtype)));

@@ -11,6 +11,7 @@
 #include "engine/onnx/model_export.h"
 #include "engine/onnx/model_import.h"
 #include "engine/passes/pipeline.h"
+#include "engine/runtime/control_flow.h"
 #include "engine/runtime/execution_plan.h"
 #include "engine/runtime/input_binding.h"
 
@@ -79,6 +80,7 @@ struct Session::Impl {
   SessionOptions options;
   ReferenceProvider reference;
   std::unique_ptr<CpuProvider> cpu;  // set when options.provider is kCpu
+  std::unique_ptr<ControlFlowProvider> control_flow;
   std::unique_ptr<ExecutionPlan> plan;
   std::vector<TensorInfo> inputs;
   std::vector<TensorInfo> outputs;
@@ -126,6 +128,9 @@ static Result<std::unique_ptr<Session::Impl>> build_impl(Result<Model> model, co
     impl->cpu = std::make_unique<CpuProvider>(cpu_options);
     providers.insert(providers.begin(), impl->cpu.get());
   }
+  impl->control_flow = std::make_unique<ControlFlowProvider>(options.max_tensor_bytes);
+  providers.insert(providers.begin(), impl->control_flow.get());
+  impl->control_flow->set_body_providers(providers);
   EDGE_ASSIGN_OR_RETURN(impl->plan, ExecutionPlan::create(impl->model.graph, providers, options.max_tensor_bytes));
   impl->inputs = describe(graph.inputs);
   impl->outputs = describe(graph.outputs);

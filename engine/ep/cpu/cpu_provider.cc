@@ -19,6 +19,12 @@ bool CpuProvider::supports(const Node& node) const {
   const bool computed_input = std::any_of(node.inputs.begin(), node.inputs.end(),
                                           [](const Value* v) { return v != nullptr && !v->constant; });
   if (node.inputs.empty() || node.inputs[0] == nullptr || !computed_input) return false;
+  // Sequences and optionals are the reference provider's (and control flow's) business.
+  auto is_container = [](const Value* v) { return v != nullptr && v->type.kind != ValueKind::kTensor; };
+  if (std::any_of(node.inputs.begin(), node.inputs.end(), is_container) ||
+      std::any_of(node.outputs.begin(), node.outputs.end(), is_container)) {
+    return false;
+  }
   const cpu::CpuOp* op = cpu::find_cpu_op(node);
   if (op == nullptr || (node.inputs[0]->constant && !op->constant_input0)) return false;
   return op->claims(node);
