@@ -28,6 +28,7 @@ Status run_if(const IfState& s, KernelContext& ctx) {
 
 Result<std::unique_ptr<Kernel>> make_if(const Node& node, const BuildContext& bc) {
   if (num_formal_inputs(node) != 1) return invalid_argument(str_cat(node.describe(), ": If takes exactly one input"));
+  EDGE_RETURN_IF_ERROR(check_inputs_present(node, 0));
   IfState s;
   EDGE_ASSIGN_OR_RETURN(s.then_body, build_body(node, "then_branch", bc));
   EDGE_ASSIGN_OR_RETURN(s.else_body, build_body(node, "else_branch", bc));
@@ -79,6 +80,7 @@ Status run_loop(const LoopState& s, KernelContext& ctx) {
 
 Result<std::unique_ptr<Kernel>> make_loop(const Node& node, const BuildContext& bc) {
   if (num_formal_inputs(node) < 2) return invalid_argument(str_cat(node.describe(), ": Loop needs inputs M and cond"));
+  EDGE_RETURN_IF_ERROR(check_inputs_present(node, 2));  // M and cond may be omitted, the carried values not
   LoopState s;
   s.max_tensor_bytes = bc.max_tensor_bytes;
   s.carried = num_formal_inputs(node) - 2;

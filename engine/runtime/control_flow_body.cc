@@ -29,6 +29,13 @@ Result<Body> build_body(const Node& node, const char* attr, const BuildContext& 
   return b;
 }
 
+Status check_inputs_present(const Node& node, size_t first) {
+  for (size_t i = first; i < num_formal_inputs(node); ++i) {
+    if (node.inputs[i] == nullptr) return invalid_argument(str_cat(node.describe(), ": input ", i, " is missing"));
+  }
+  return Status::ok();
+}
+
 Result<bool> read_condition(const Tensor& t, const char* what) {
   if (t.is_container() || t.dtype() != DType::kBool || t.num_elements() != 1) {
     return invalid_argument(str_cat(what, " must be a one-element bool tensor"));

@@ -31,6 +31,9 @@ struct BuildContext {
 Result<Body> build_body(const Node& node, const char* attr, const BuildContext& bc);
 // The node's inputs other than the implicit ones.
 inline size_t num_formal_inputs(const Node& node) { return node.inputs.size() - node.implicit_inputs; }
+// Fails when one of the node's formal inputs from `first` on is omitted ("" in the model): the
+// kernels read those unconditionally.
+Status check_inputs_present(const Node& node, size_t first);
 // A one-element bool tensor's value.
 Result<bool> read_condition(const Tensor& t, const char* what);
 // Sets the node's outputs from outputs[first...].

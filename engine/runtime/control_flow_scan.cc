@@ -123,6 +123,7 @@ Result<std::unique_ptr<Kernel>> make_scan(const Node& node, const BuildContext& 
   if (m < 1 || static_cast<size_t>(m) > formal) {
     return invalid_argument(str_cat(node.describe(), ": num_scan_inputs ", m, " does not fit ", formal, " inputs"));
   }
+  EDGE_RETURN_IF_ERROR(check_inputs_present(node, s.batched ? 1 : 0));  // only sequence_lens is optional
   s.scans = static_cast<size_t>(m);
   s.states = formal - s.scans;
   EDGE_ASSIGN_OR_RETURN(s.body, build_body(node, "body", bc));
@@ -188,6 +189,7 @@ Status run_sequence_map(const MapState& s, KernelContext& ctx) {
 
 Result<std::unique_ptr<Kernel>> make_sequence_map(const Node& node, const BuildContext& bc) {
   if (num_formal_inputs(node) < 1) return invalid_argument(str_cat(node.describe(), ": SequenceMap needs a sequence input"));
+  EDGE_RETURN_IF_ERROR(check_inputs_present(node, 0));
   MapState s;
   s.max_tensor_bytes = bc.max_tensor_bytes;
   EDGE_ASSIGN_OR_RETURN(s.body, build_body(node, "body", bc));

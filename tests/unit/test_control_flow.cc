@@ -310,6 +310,69 @@ TEST_P(ControlFlow, ScanRejectsScanInputsOfDifferentLengths) {
   EXPECT_TRUE(contains(out.status().message(), "scan input 1 has 4 steps, others 3")) << out.status().to_string();
 }
 
+// SequenceMap(s, k) over a sequence input, with body (e, k) -> e * k * three: `three` is an outer
+// initializer, `k` a tensor passed to every call.
+onnx::GraphProto sequence_map_model() {
+  onnx::GraphProto body, g;
+  body.set_name("body");
+  add_tensor(body.mutable_input(), "e", kFloat, {"n"});
+  add_tensor(body.mutable_input(), "k_in", kFloat, {"1"});
+  add_node(&body, "Mul", {"e", "k_in"}, {"ek"});
+  add_node(&body, "Mul", {"ek", "three"}, {"y"});
+  add_tensor(body.mutable_output(), "y", kFloat, {"n"});
+  add_sequence(g.mutable_input(), "s", kFloat);
+  add_tensor(g.mutable_input(), "k", kFloat, {"1"});
+  add_float_init(&g, "three", {1}, {3});
+  set_graph(add_node(&g, "SequenceMap", {"s", "k"}, {"out"}), "body", body);
+  add_sequence(g.mutable_output(), "out", kFloat);
+  return g;
+}
+
+TEST_P(ControlFlow, SequenceMapRunsTheBodyOnEachElement) {
+  auto s = load(sequence_map_model(), 17);
+  ASSERT_NE(s, nullptr);
+  Tensor seq = Tensor::sequence(DType::kFloat32, {floats({2}, {1, 2}), floats({1}, {3})});
+  auto out = s->run({{"s", seq}, {"k", floats({1}, {2})}});
+  ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+  ASSERT_TRUE((*out)[0].is_sequence());
+  ASSERT_EQ((*out)[0].items().size(), 2u);
+  EXPECT_EQ(elements<float>((*out)[0].items()[0]), (std::vector<float>{6, 12}));
+  EXPECT_EQ(elements<float>((*out)[0].items()[1]), (std::vector<float>{18}));
+}
+
+// An omitted ("") input that the op requires is a load error, not a null read at run time.
+TEST_P(ControlFlow, OmittedRequiredInputsAreRejectedAtLoad) {
+  struct Case {
+    onnx::GraphProto graph;
+    int input;
+    int opset;
+  };
+  std::vector<Case> cases = {{if_model(), 0, 16},
+                             {counting_loop("M", "yes"), 2, 16},
+                             {row_sum_scan(), 1, 11},
+                             {sequence_map_model(), 1, 17}};
+  for (Case& c : cases) {
+    onnx::NodeProto* node = c.graph.mutable_node(0);
+    node->set_input(c.input, "");
+    auto s = Session::load_from_bytes(model_bytes(c.graph, c.opset), options_for(GetParam()));
+    ASSERT_FALSE(s.is_ok()) << node->op_type();
+    EXPECT_TRUE(contains(s.status().message(), "input " + std::to_string(c.input) + " is missing"))
+        << s.status().to_string();
+  }
+  // Loop's M and cond may be omitted; then only the body's condition ends the loop.
+  onnx::GraphProto loop = counting_loop("", "");
+  onnx::GraphProto* body = loop.mutable_node(0)->mutable_attribute(0)->mutable_g();
+  body->mutable_node(2)->set_op_type("Less");  // c_out = i < two_i: runs iterations 0, 1 and 2
+  body->mutable_node(2)->set_input(0, "i");
+  body->mutable_node(2)->add_input("two_i");
+  add_int64_init(&loop, "two_i", 2);
+  auto s = load(loop);
+  ASSERT_NE(s, nullptr);
+  auto out = s->run({{"M", Tensor::scalar<int64_t>(0)}, {"v0", floats({2}, {1, 2})}});
+  ASSERT_TRUE(out.is_ok()) << out.status().to_string();
+  EXPECT_EQ(elements<float>((*out)[0]), (std::vector<float>{4, 5}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Providers, ControlFlow, ::testing::Values(Provider::kReference, Provider::kCpu),
                          [](const ::testing::TestParamInfo<Provider>& p) { return std::string(provider_name(p.param)); });
 

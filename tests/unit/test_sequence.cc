@@ -38,6 +38,10 @@ TEST(Sequence, ConstructRejectsMixedDtypes) {
   expect_error(spec("SequenceConstruct", {vec({0}), Tensor::scalar<int64_t>(1)}), "the sequence holds float32");
 }
 
+TEST(Sequence, ConstructRejectsAnOmittedInput) {
+  expect_error(spec("SequenceConstruct", {vec({0}), Tensor()}), "required input 1 is missing");
+}
+
 TEST(Sequence, EmptyHasTheRequestedElementType) {
   Tensor seq = run_ok(spec("SequenceEmpty", {}, {{"dtype", int_attr(7)}}));  // INT64
   ASSERT_TRUE(seq.is_sequence());

@@ -1,6 +1,7 @@
 // Sequence and optional ops: SequenceEmpty/Construct/At/Insert/Erase/Length, SplitToSequence,
 // ConcatFromSequence, Optional, OptionalHasElement, OptionalGetElement. Sequences and optionals
 // are Tensor values (see Tensor::sequence); their elements are shared, never written.
+#include <algorithm>
 #include <cstring>
 
 #include "engine/ep/reference/kernel_table.h"
@@ -130,7 +131,8 @@ std::vector<KernelEntry> sequence_kernels() {
   return {
       {"SequenceEmpty", make_empty, HalfMode::kNative},
       {"SequenceConstruct", EDGE_FACTORY {
-         EDGE_RETURN_IF_ERROR(check_arity(node, 1, SIZE_MAX));
+         // Every input is an element: none may be omitted.
+         EDGE_RETURN_IF_ERROR(check_arity(node, std::max<size_t>(1, node.inputs.size()), SIZE_MAX));
          return make_kernel(run_construct);
        }, HalfMode::kNative},
       {"SequenceAt", EDGE_FACTORY {
