@@ -2,6 +2,8 @@
 // front/back, out of range), SplitToSequence chunking, ConcatFromSequence with and without a new
 // axis, and the optional ops on empty and present values. Session-level checks of container
 // inputs and the value files are in test_sequence_session.cc.
+#include <limits>
+
 #include "tests/unit/kernel_test_util.h"
 
 namespace edgeserve::testing {
@@ -133,7 +135,11 @@ TEST(SplitToSequence, OneDimensionalSplitGivesEachLength) {
 TEST(SplitToSequence, RejectsBadSplits) {
   expect_error(spec("SplitToSequence", {five_rows(), Tensor::from_vector<int64_t>({2}, {2, 2})}),
                "'split' lengths sum to 4, the axis has 5");
-  expect_error(spec("SplitToSequence", {five_rows(), Tensor::from_vector<int64_t>({2}, {6, -1})}), "negative");
+  expect_error(spec("SplitToSequence", {five_rows(), Tensor::from_vector<int64_t>({2}, {2, -1})}), "negative");
+  // Lengths whose int64 sum would wrap around to the axis size.
+  const int64_t big = std::numeric_limits<int64_t>::max();
+  expect_error(spec("SplitToSequence", {five_rows(), Tensor::from_vector<int64_t>({3}, {big, big, 7})}),
+               "'split' lengths sum to more than the axis size 5");
   expect_error(spec("SplitToSequence", {five_rows(), Tensor::scalar<int64_t>(0)}), "must be positive");
   expect_error(spec("SplitToSequence", {five_rows(), Tensor::from_vector<float>({1}, {5})}), "int32 or int64");
   EXPECT_FALSE(run_node(spec("SplitToSequence", {five_rows()}, {{"axis", int_attr(2)}})).is_ok());

@@ -59,6 +59,8 @@ Result<std::vector<int64_t>> chunk_lengths(const KernelContext& ctx, int64_t dim
   int64_t total = 0;
   for (int64_t l : lens) {
     if (l < 0) return invalid_argument(str_cat("'split' length ", l, " is negative"));
+    // Compared before adding, so that huge lengths cannot wrap the sum around to `dim`.
+    if (l > dim - total) return invalid_argument(str_cat("'split' lengths sum to more than the axis size ", dim));
     total += l;
   }
   if (total != dim) return invalid_argument(str_cat("'split' lengths sum to ", total, ", the axis has ", dim));
