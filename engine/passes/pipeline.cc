@@ -10,6 +10,7 @@
 #include "engine/passes/concat_conv_split.h"
 #include "engine/passes/pool_through_concat.h"
 #include "engine/passes/identity_elimination.h"
+#include "engine/passes/layernorm_fusion.h"
 #include "engine/passes/matmul_add_to_gemm.h"
 #include "engine/passes/qdq_fusion.h"
 #include "engine/passes/qlinear_table_fusion.h"
@@ -39,6 +40,7 @@ Status run_passes(Graph& graph, int level, const ExecutionProvider& evaluator) {
     EDGE_RETURN_IF_ERROR(eliminate_dead_nodes(graph));
   }
   if (level >= 2) {
+    EDGE_RETURN_IF_ERROR(fuse_layernorms(graph));
     EDGE_RETURN_IF_ERROR(fuse_matmul_add(graph));  // first: a BatchNorm after it then folds into the Gemm
     EDGE_RETURN_IF_ERROR(fold_batchnorms(graph));  // before fusion: Conv + BN + Relu fuses whole
     EDGE_RETURN_IF_ERROR(fuse_residual_adds(graph));  // first: Conv + Add + Relu fuses whole
