@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "common/strings.h"
+#include "engine/onnx/graph_proto.h"
 #include "engine/onnx/tensor_proto.h"
 #include "onnx/onnx_pb.h"
 
@@ -25,10 +26,14 @@ void type_to_proto(const TensorType& type, onnx::TypeProto* proto) {
   }
 }
 
+}  // namespace
+
 void value_info(const Value& v, onnx::ValueInfoProto* proto) {
   proto->set_name(v.name);
-  if (v.type.dtype != DType::kUndefined) type_to_proto(v.type, proto->mutable_type());
+  if (v.type.dtype != DType::kUndefined && v.type.kind == ValueKind::kTensor) type_to_proto(v.type, proto->mutable_type());
 }
+
+namespace {
 
 Status attribute_to_proto(const Node& node, const std::string& name, const Attribute& a, onnx::AttributeProto* p) {
   p->set_name(name);
@@ -62,6 +67,8 @@ Status attribute_to_proto(const Node& node, const std::string& name, const Attri
   return Status::ok();
 }
 
+}  // namespace
+
 Status node_to_proto(const Node& node, onnx::NodeProto* p) {
   p->set_name(node.name);
   p->set_op_type(node.op_type);
@@ -71,6 +78,8 @@ Status node_to_proto(const Node& node, onnx::NodeProto* p) {
   for (const auto& [name, attr] : node.attributes) EDGE_RETURN_IF_ERROR(attribute_to_proto(node, name, attr, p->add_attribute()));
   return Status::ok();
 }
+
+namespace {
 
 // The model's opsets, plus every domain that passes introduced (edgeserve's fused ops, the
 // com.microsoft QLinear* ops of QDQ fusion) at the version its nodes carry.

@@ -22,7 +22,29 @@
 
 namespace edgeserve {
 
-Status run_passes(Graph& graph, int level, const ExecutionProvider& evaluator) {
+namespace {
+
+// Rounds of shape folding, each after a type refresh; a deep transformer needs about one per
+// chain of Reshapes that depend on each other, and a round costs one inference over the graph.
+constexpr int kMaxShapeRounds = 64;
+
+Status fold_shape_computations(Graph& graph, const ExecutionProvider& evaluator, const TypeRefresh& refresh) {
+  for (int round = 0; round < kMaxShapeRounds; ++round) {
+    const size_t nodes_before = graph.nodes().size();
+    EDGE_RETURN_IF_ERROR(fold_shapes(graph));  // first: what is computed from shapes folds next
+    EDGE_RETURN_IF_ERROR(fold_reshape_dim_copies(graph));  // the batch dims shape folding leaves
+    EDGE_RETURN_IF_ERROR(fold_constants(graph, evaluator));
+    if (!refresh) break;
+    EDGE_ASSIGN_OR_RETURN(int gained, refresh(graph));
+    // Done when a round neither folded a node nor learned a type.
+    if (gained == 0 && graph.nodes().size() == nodes_before) break;
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Status run_passes(Graph& graph, int level, const ExecutionProvider& evaluator, const TypeRefresh& refresh) {
   EDGE_RETURN_IF_ERROR(constant_to_initializer(graph));
   if (level >= 1) {
     EDGE_RETURN_IF_ERROR(eliminate_dead_nodes(graph));
@@ -32,9 +54,7 @@ Status run_passes(Graph& graph, int level, const ExecutionProvider& evaluator) {
       EDGE_RETURN_IF_ERROR(fuse_qdq(graph));
       EDGE_RETURN_IF_ERROR(fuse_qlinear_tables(graph));  // the QLinear ops QDQ fusion made
     }
-    EDGE_RETURN_IF_ERROR(fold_shapes(graph));  // first: what is computed from shapes folds next
-    EDGE_RETURN_IF_ERROR(fold_reshape_dim_copies(graph));  // the batch dims shape folding leaves
-    EDGE_RETURN_IF_ERROR(fold_constants(graph, evaluator));
+    EDGE_RETURN_IF_ERROR(fold_shape_computations(graph, evaluator, refresh));
     EDGE_RETURN_IF_ERROR(eliminate_transposes(graph));
     EDGE_RETURN_IF_ERROR(eliminate_reshapes(graph));
     EDGE_RETURN_IF_ERROR(eliminate_dead_nodes(graph));

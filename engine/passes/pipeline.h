@@ -2,6 +2,8 @@
 // explicitly, per optimisation level, in the order they run.
 #pragma once
 
+#include <functional>
+
 #include "common/status.h"
 #include "engine/ep/execution_provider.h"
 #include "engine/ir/graph.h"
@@ -15,7 +17,13 @@ namespace edgeserve {
 //   2  all: BatchNorm folding and the Conv/Gemm fusions for the fast providers (default).
 inline constexpr int kMaxOptimizationLevel = 2;
 
+// Re-derives value types after folding (engine/onnx/type_inference.h); returns how many values
+// gained a known rank or dim.
+using TypeRefresh = std::function<Result<int>(Graph&)>;
+
 // Runs the passes of `level` and re-finalizes the graph. `evaluator` runs constant folding.
-Status run_passes(Graph& graph, int level, const ExecutionProvider& evaluator);
+// With `refresh`, shape folding and constant folding repeat while each round's new types let
+// more shape computations fold (a transformer's Reshape targets, layer after layer).
+Status run_passes(Graph& graph, int level, const ExecutionProvider& evaluator, const TypeRefresh& refresh = {});
 
 }  // namespace edgeserve

@@ -10,6 +10,7 @@
 #include "engine/ep/reference/reference_provider.h"
 #include "engine/onnx/model_export.h"
 #include "engine/onnx/model_import.h"
+#include "engine/onnx/type_inference.h"
 #include "engine/passes/pipeline.h"
 #include "engine/runtime/control_flow.h"
 #include "engine/runtime/execution_plan.h"
@@ -117,7 +118,9 @@ static Result<std::unique_ptr<Session::Impl>> build_impl(Result<Model> model, co
   impl->model = std::move(model).value();
   impl->options = options;
   Graph& graph = *impl->model.graph;
-  EDGE_RETURN_IF_ERROR(run_passes(graph, options.optimization_level, impl->reference));
+  const std::map<std::string, int64_t>& opsets = impl->model.opsets;
+  auto refresh = [&opsets](Graph& g) { return refresh_value_types(g, opsets); };
+  EDGE_RETURN_IF_ERROR(run_passes(graph, options.optimization_level, impl->reference, refresh));
   std::vector<const ExecutionProvider*> providers = {&impl->reference};
   if (options.provider == Provider::kCpu) {
     CpuOptions cpu_options;
