@@ -9,6 +9,7 @@
 #include "engine/passes/channel_scale_fusion.h"
 #include "engine/passes/concat_conv_split.h"
 #include "engine/passes/pool_through_concat.h"
+#include "engine/passes/gelu_fusion.h"
 #include "engine/passes/identity_elimination.h"
 #include "engine/passes/layernorm_fusion.h"
 #include "engine/passes/matmul_add_to_gemm.h"
@@ -65,6 +66,7 @@ Status run_passes(Graph& graph, int level, const ExecutionProvider& evaluator, c
     EDGE_RETURN_IF_ERROR(fold_batchnorms(graph));  // before fusion: Conv + BN + Relu fuses whole
     EDGE_RETURN_IF_ERROR(fuse_residual_adds(graph));  // first: Conv + Add + Relu fuses whole
     EDGE_RETURN_IF_ERROR(fuse_activations(graph));
+    EDGE_RETURN_IF_ERROR(fuse_gelus(graph));  // after: a Conv/Gemm + GELU fuses whole
     EDGE_RETURN_IF_ERROR(pool_through_concat(graph));  // first: the Conv after the pool can then split
     EDGE_RETURN_IF_ERROR(split_concat_convs(graph));
     EDGE_RETURN_IF_ERROR(fuse_channel_scales(graph));

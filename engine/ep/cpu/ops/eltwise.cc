@@ -84,6 +84,7 @@ std::vector<CpuOp> eltwise_ops() {
                          "Softplus", "Exp", "Sqrt", "Abs", "Neg"}) {
     ops.push_back(CpuOp{op, claims_eltwise, build_eltwise});
   }
+  ops.push_back(CpuOp{"Gelu", claims_eltwise, build_eltwise, "edgeserve"});  // GELU fusion's node: gelu_erf
   return ops;
 }
 

@@ -3,8 +3,12 @@
 // Gemm kernel, then the optional residual sum (FusedConv input 3), then the activation — the
 // definition the cpu provider's post-ops are tested against. And edgeserve.QLinearTable(X, Table):
 // Y[i] = Table[raw byte of X[i]] for an int8/uint8 X and a [256] Table of Y's type (the lookups
-// quantized elementwise ops become).
+// quantized elementwise ops become). And edgeserve.Gelu(X), the exact GELU
+// x * 0.5 * (1 + erf(x / sqrt(2))) that GELU fusion makes of the Erf pattern where no Conv/Gemm
+// can take it.
+#include <cmath>
 #include <memory>
+#include <numbers>
 
 #include "engine/ep/reference/kernel_table.h"
 #include "engine/ep/reference/kernels/kernel_util.h"
@@ -122,6 +126,25 @@ Status run_table(KernelContext& ctx) {
   return Status::ok();
 }
 
+// In double: the oracle for oneDNN's gelu_erf (the unfused pattern computes it in float steps).
+template <typename T>
+Status run_gelu_typed(KernelContext& ctx) {
+  const Tensor& x = ctx.input(0);
+  EDGE_ASSIGN_OR_RETURN(Tensor * y, ctx.allocate_output(0, x.dtype(), x.dims()));
+  const T* in = x.data<T>();
+  T* out = y->mutable_data<T>();
+  for (int64_t i = 0; i < x.num_elements(); ++i) {
+    const double v = static_cast<double>(in[i]);
+    out[i] = static_cast<T>(0.5 * v * (1.0 + std::erf(v / std::numbers::sqrt2)));
+  }
+  return Status::ok();
+}
+
+Status run_gelu(KernelContext& ctx) {
+  return dispatch<EDGE_FLOAT_TYPES>(ctx.input(0).dtype(), "input X",
+                                    [&](auto tag) -> Status { return run_gelu_typed<decltype(tag)>(ctx); });
+}
+
 }  // namespace
 
 std::vector<KernelEntry> fused_kernels() {
@@ -132,6 +155,10 @@ std::vector<KernelEntry> fused_kernels() {
          EDGE_RETURN_IF_ERROR(check_arity(node, 2, 2));
          return make_kernel(run_table);
        }, HalfMode::kNative, "edgeserve"},
+      {"Gelu", EDGE_FACTORY {
+         EDGE_RETURN_IF_ERROR(check_arity(node, 1, 1));
+         return make_kernel(run_gelu);
+       }, HalfMode::kAsFloat, "edgeserve"},
   };
 }
 
