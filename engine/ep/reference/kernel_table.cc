@@ -10,7 +10,8 @@ const std::vector<KernelEntry>& all_kernels() {
                         pool_kernels, matmul_kernels, einsum_kernels, norm_kernels, shape_kernels, layout_kernels,
                         gather_kernels, generator_kernels, resize_kernels, misc_kernels, quantize_kernels,
                         qlinear_kernels, qgemm_kernels, fused_kernels, loss_kernels, detection_kernels,
-                        recurrent_kernels, signal_kernels, text_kernels, sequence_kernels}) {
+                        recurrent_kernels, signal_kernels, text_kernels, sequence_kernels,
+                        random_kernels}) {
       for (const KernelEntry& e : family()) all.push_back(e);
     }
     return all;

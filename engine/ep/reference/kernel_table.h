@@ -54,6 +54,7 @@ std::vector<KernelEntry> recurrent_kernels();     // RNN, GRU, LSTM
 std::vector<KernelEntry> signal_kernels();        // DFT, STFT, window functions, MelWeightMatrix
 std::vector<KernelEntry> text_kernels();          // StringNormalizer, TfIdfVectorizer
 std::vector<KernelEntry> sequence_kernels();      // Sequence*, SplitToSequence, ConcatFromSequence, Optional*
+std::vector<KernelEntry> random_kernels();        // RandomUniform(Like), RandomNormal(Like), Bernoulli, Multinomial
 
 // All entries, concatenated from the families above.
 const std::vector<KernelEntry>& all_kernels();
