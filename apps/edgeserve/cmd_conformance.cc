@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -15,6 +16,7 @@
 
 #include "apps/edgeserve/args.h"
 #include "apps/edgeserve/commands.h"
+#include "apps/edgeserve/conformance_report.h"
 #include "apps/edgeserve/tensor_compare.h"
 #include "common/strings.h"
 #include "edgeserve/session.h"
@@ -166,30 +168,60 @@ std::string compare_values(const Tensor& expected, const Tensor& actual, const T
   return "";
 }
 
-// The declared output types, so that sequence and optional outputs are read as such.
-std::vector<TensorType> output_types(const std::string& model, size_t count) {
-  std::vector<TensorType> types(count);
+// The model's declared input and output types: sequence and optional values are read as such,
+// and the bfloat16 quirk below needs them.
+struct CaseTypes {
+  std::vector<TensorType> inputs, outputs;
+};
+
+CaseTypes case_types(const std::string& model) {
+  CaseTypes types;
   auto info = inspect_model(model);
   if (!info.is_ok()) return types;
-  for (size_t i = 0; i < count && i < info->outputs.size(); ++i) types[i] = info->outputs[i].type;
+  for (const auto& t : info->inputs) types.inputs.push_back(t.type);
+  for (const auto& t : info->outputs) types.outputs.push_back(t.type);
   return types;
+}
+
+// ONNX 1.12's backend test data stores bfloat16 tensors as uint16 (the same bits, the wrong
+// data_type). Where the model declares bfloat16, the bits are taken as bfloat16.
+Tensor as_declared_bfloat16(Tensor t, const TensorType& declared) {
+  if (declared.dtype != DType::kBFloat16 || t.is_container() || t.dtype() != DType::kUint16) return t;
+  Tensor out = Tensor::allocate(DType::kBFloat16, t.dims()).value();
+  if (t.byte_size() > 0) std::memcpy(out.mutable_raw_data(), t.raw_data(), t.byte_size());
+  return out;
+}
+
+// The input files, with uint16-for-bfloat16 inputs rewritten into `dir`.
+std::vector<std::string> prepared_inputs(const std::string& data_dir, const CaseTypes& types, const std::string& dir) {
+  std::vector<std::string> files = numbered_files(data_dir, "input_");
+  for (size_t i = 0; i < files.size() && i < types.inputs.size(); ++i) {
+    if (types.inputs[i].dtype != DType::kBFloat16) continue;
+    auto t = read_tensor_file(files[i]);
+    if (!t.is_ok() || t->tensor.dtype() != DType::kUint16) continue;
+    const std::string fixed = str_cat(dir, "/bfloat16_input_", i, ".pb");
+    if (write_tensor_file(fixed, t->name, as_declared_bfloat16(t->tensor, types.inputs[i])).is_ok()) files[i] = fixed;
+  }
+  return files;
 }
 
 std::string check_data_set(const Case& c, const std::string& data_dir, const Tolerance& tol, const RunOptions& opts) {
   char tmpl[] = "/tmp/edgeserve-conf-XXXXXX";
   if (mkdtemp(tmpl) == nullptr) return "cannot create a temporary directory";
   const std::string out_dir = tmpl;
-  std::string problem = run_child(c.model, numbered_files(data_dir, "input_"), out_dir, opts);
+  const CaseTypes types = case_types(c.model);
+  std::string problem = run_child(c.model, prepared_inputs(data_dir, types, out_dir), out_dir, opts);
   if (problem.empty()) {
     const auto expected = numbered_files(data_dir, "output_");
     const auto actual = numbered_files(out_dir, "output_");
     if (expected.size() != actual.size()) {
       problem = str_cat("produced ", actual.size(), " outputs, expected ", expected.size());
     }
-    const std::vector<TensorType> types = output_types(c.model, expected.size());
     for (size_t i = 0; problem.empty() && i < expected.size(); ++i) {
-      auto e = read_value_file(expected[i], types[i]);
-      auto a = read_value_file(actual[i], types[i]);
+      const TensorType type = i < types.outputs.size() ? types.outputs[i] : TensorType{};
+      auto e = read_value_file(expected[i], type);
+      auto a = read_value_file(actual[i], type);
+      if (e.is_ok()) e->tensor = as_declared_bfloat16(e->tensor, type);
       if (!e.is_ok()) problem = str_cat("reference output ", i, ": ", e.status().message());
       else if (!a.is_ok()) problem = str_cat("output ", i, ": ", a.status().message());
       else {
@@ -203,16 +235,52 @@ std::string check_data_set(const Case& c, const std::string& data_dir, const Tol
   return problem;
 }
 
+CaseResult run_case(const Case& c, const std::map<std::string, std::string>& skips, const Tolerance& tol,
+                    const RunOptions& opts) {
+  CaseResult r;
+  r.name = c.name;
+  r.suite = fs::path(c.model).parent_path().parent_path().filename().string();
+  auto skip = skips.find(c.name);
+  if (skip != skips.end()) {
+    r.outcome = CaseOutcome::kSkip;
+    r.reason = skip->second;
+    return r;
+  }
+  std::string problem = c.data_sets.empty() ? "no test_data_set_* directory" : "";
+  for (const auto& ds : c.data_sets) {
+    if (problem.empty()) problem = check_data_set(c, ds, tol, opts);
+  }
+  r.outcome = problem.empty() ? CaseOutcome::kPass : CaseOutcome::kFail;
+  r.reason = problem;
+  return r;
+}
+
+std::vector<std::string> model_ops(const std::string& model) {
+  std::vector<std::string> ops;
+  auto info = inspect_model(model);
+  if (!info.is_ok()) return {"(model does not load)"};
+  for (const auto& [op, count] : info->summary.op_histogram) ops.push_back(op);
+  return ops;
+}
+
+// The command as run, with the binary as `edgeserve`, for the report's header.
+std::string command_line(int argc, char** argv) {
+  std::string cmd = "edgeserve";
+  for (int i = 1; i < argc; ++i) cmd += std::string(" ") + argv[i];
+  return cmd;
+}
+
 }  // namespace
 
 int cmd_conformance(int argc, char** argv) {
   auto args = parse_args(argc, argv, 2,
-                         {{"--case", "--skip-list", "--rtol", "--atol", "--range-tol", "--timeout-s", "--provider", "--level"},
+                         {{"--case", "--skip-list", "--rtol", "--atol", "--range-tol", "--timeout-s", "--provider", "--level", "--markdown"},
                           {"--verbose", "--help"}});
   if (!args.is_ok()) return fail("conformance", args.status().message(), 2);
   if (args->has("--help") || (args->positional.empty() && !args->has("--case"))) {
     std::fputs("usage: edgeserve conformance DIR... [--case MODEL=DATA_DIR] [--skip-list FILE] [--rtol R] "
-               "[--atol A] [--range-tol T] [--timeout-s S] [--provider P] [--level L] [--verbose]\n",
+               "[--atol A] [--range-tol T] [--timeout-s S] [--provider P] [--level L] [--markdown FILE] [--verbose]\n"
+               "  --skip-list may be given more than once; --markdown writes a per-suite and per-operator report.\n",
                args->has("--help") ? stdout : stderr);
     return args->has("--help") ? 0 : 2;
   }
@@ -232,32 +300,41 @@ int cmd_conformance(int argc, char** argv) {
   }
   auto cases = collect_cases(*args);
   if (!cases.is_ok()) return fail("conformance", cases.status().message(), 2);
-  auto skips = read_skip_list(args->get("--skip-list"));
-  if (!skips.is_ok()) return fail("conformance", skips.status().message(), 2);
+  std::map<std::string, std::string> skip_map;
+  for (const std::string& list : args->all("--skip-list")) {
+    auto one = read_skip_list(list);
+    if (!one.is_ok()) return fail("conformance", one.status().message(), 2);
+    skip_map.insert(one->begin(), one->end());
+  }
+  const auto* skips = &skip_map;
 
   int passed = 0, failed = 0, skipped = 0;
   const bool verbose = args->has("--verbose");
+  const std::string markdown = args->get("--markdown");
+  std::vector<CaseResult> results;
   for (const Case& c : *cases) {
-    auto skip = skips->find(c.name);
-    if (skip != skips->end()) {
+    CaseResult r = run_case(c, *skips, tol, opts);
+    if (r.outcome == CaseOutcome::kSkip) {
       ++skipped;
-      if (verbose) std::printf("SKIP %s: %s\n", c.name.c_str(), skip->second.c_str());
-      continue;
-    }
-    std::string problem = c.data_sets.empty() ? "no test_data_set_* directory" : "";
-    for (const auto& ds : c.data_sets) {
-      if (problem.empty()) problem = check_data_set(c, ds, tol, opts);
-    }
-    if (problem.empty()) {
+      if (verbose) std::printf("SKIP %s: %s\n", c.name.c_str(), r.reason.c_str());
+    } else if (r.outcome == CaseOutcome::kPass) {
       ++passed;
       if (verbose) std::printf("PASS %s\n", c.name.c_str());
     } else {
       ++failed;
-      std::printf("FAIL %s: %s\n", c.name.c_str(), problem.c_str());
+      std::printf("FAIL %s: %s\n", c.name.c_str(), r.reason.c_str());
     }
     std::fflush(stdout);
+    if (!markdown.empty()) {
+      r.ops = model_ops(c.model);
+      results.push_back(std::move(r));
+    }
   }
   std::printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
+  if (!markdown.empty()) {
+    Status st = write_conformance_report(markdown, command_line(argc, argv), results);
+    if (!st.is_ok()) return fail("conformance", st.message());
+  }
   return failed == 0 ? 0 : 1;
 }
 

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Runs the ONNX backend node tests; fails if any non-skipped case fails or fewer than MIN pass.
-# Usage: node_suite.sh EDGESERVE NODE_DIR SKIP_LIST MIN_PASS
+# Runs ONNX backend test suites; fails if any non-skipped case fails or fewer than MIN pass.
+# Usage: node_suite.sh EDGESERVE DIR[:DIR...] SKIP_LIST MIN_PASS [PROVIDER]
 set -uo pipefail
-edgeserve=$1 node_dir=$2 skip_list=$3 min_pass=$4 provider=${5:-reference}
-if [ ! -d "$node_dir" ]; then echo "missing $node_dir (install libonnx-testdata)"; exit 1; fi
-out=$("$edgeserve" conformance "$node_dir" --skip-list "$skip_list" --provider "$provider")
+edgeserve=$1 node_dirs=$2 skip_list=$3 min_pass=$4 provider=${5:-reference}
+IFS=: read -ra dirs <<< "$node_dirs"
+for d in "${dirs[@]}"; do
+  if [ ! -d "$d" ]; then echo "missing $d (install libonnx-testdata)"; exit 1; fi
+done
+out=$("$edgeserve" conformance "${dirs[@]}" --skip-list "$skip_list" --provider "$provider")
 status=$?
 echo "$out" | grep -v '^PASS' | tail -n 50
 summary=$(echo "$out" | tail -n 1)
