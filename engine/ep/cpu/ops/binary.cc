@@ -38,9 +38,11 @@ bool claims_binary(const Node& node) {
   if (node.num_present_inputs() != 2 || !float32_io(node)) return false;
   auto a = static_dims(node.inputs[0]);
   auto b = static_dims(node.inputs[1]);
-  if (!a || !b || a->empty() || node.inputs[0]->constant) return false;
-  if (broadcasts_into(*a, *b)) return true;
-  return is_commutative(node.op_type) && !node.inputs[1]->constant && !b->empty() && broadcasts_into(*b, *a);
+  if (!a || !b || a->empty() || (node.inputs[0]->constant && node.inputs[1]->constant)) return false;
+  // oneDNN broadcasts the second operand only: a constant or smaller first operand of a
+  // commutative op (Add(bias, x), as torch exports it) is swapped at build time.
+  if (!node.inputs[0]->constant && broadcasts_into(*a, *b)) return true;
+  return is_commutative(node.op_type) && !b->empty() && broadcasts_into(*b, *a);
 }
 
 dnnl::algorithm binary_algorithm(const std::string& op) {
@@ -68,7 +70,7 @@ Status build_binary(const Node& node, ProgramBuilder& b) {
   const Value* second = node.inputs[1];
   const memory::dims a = b.dims_of(first);
   const memory::dims c = b.dims_of(second);
-  bool swap = c.size() > a.size();
+  bool swap = first->constant.has_value() || c.size() > a.size();
   if (!swap && c.size() == a.size()) {
     for (size_t i = 0; i < a.size(); ++i) swap = swap || (a[i] == 1 && c[i] != 1);
   }
@@ -105,7 +107,9 @@ Status build_binary(const Node& node, ProgramBuilder& b) {
 
 std::vector<CpuOp> binary_ops() {
   std::vector<CpuOp> ops;
-  for (const char* op : {"Add", "Sub", "Mul", "Div", "Max", "Min"}) ops.push_back(CpuOp{op, claims_binary, build_binary, "", 7});
+  for (const char* op : {"Add", "Sub", "Mul", "Div", "Max", "Min"}) {
+    ops.push_back(CpuOp{op, claims_binary, build_binary, "", 7, /*constant_input0=*/is_commutative(op)});
+  }
   return ops;
 }
 

@@ -42,9 +42,32 @@ Result<memory::dims> output_dims(const Node& node, const memory::dims& a, const 
   return out;
 }
 
+// A [..., M, K] x B [K, N]: the batch dims of A fold into M, so oneDNN runs one GEMM instead of
+// a batch of small ones (torch's attention projections multiply [seq, batch, E] by [E, 3E]:
+// 197 batched matrix-vector products where one [197, E] x [E, 3E] GEMM does).
+Status build_matmul_folded(const Node& node, ProgramBuilder& b, const memory::dims& a0, const memory::dims& w) {
+  memory::dim rows = 1;
+  for (size_t i = 0; i + 1 < a0.size(); ++i) rows *= a0[i];
+  const memory::dim k = a0.back();
+  if (k != w[0]) return invalid_argument(str_cat(node.describe(), ": A has ", k, " columns but B has ", w[0], " rows"));
+  EDGE_ASSIGN_OR_RETURN(int a_plain, b.plain_slot(node.inputs[0], node));
+  const int src = b.view_slot(a_plain, plain_md({rows, k}));
+  const memory::desc w_md(w, memory::data_type::f32, Tag::any);
+  dnnl::matmul::desc d(b.md(src), w_md, plain_md({rows, w[1]}));
+  dnnl::matmul::primitive_desc pd(d, user_scratchpad(), b.engine());
+  EDGE_ASSIGN_OR_RETURN(int weights, b.constant_slot(node.inputs[1], pd.weights_desc()));
+  EDGE_ASSIGN_OR_RETURN(int dst, b.new_slot(pd.dst_desc(), node));
+  b.add_step(dnnl::matmul(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}}, node);
+  memory::dims out(a0.begin(), a0.end() - 1);
+  out.push_back(w[1]);
+  b.define(node.outputs[0], b.view_slot(dst, plain_md(out)));
+  return Status::ok();
+}
+
 Status build_matmul(const Node& node, ProgramBuilder& b) {
   const memory::dims a0 = b.dims_of(node.inputs[0]);
   const memory::dims b0 = b.dims_of(node.inputs[1]);
+  if (a0.size() > 2 && b0.size() == 2 && node.inputs[1]->constant) return build_matmul_folded(node, b, a0, b0);
   const size_t rank = std::max(a0.size(), b0.size());
   const memory::dims a = padded(a0, rank), w = padded(b0, rank);
   EDGE_ASSIGN_OR_RETURN(memory::dims out, output_dims(node, a, w));
