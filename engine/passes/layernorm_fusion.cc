@@ -12,8 +12,9 @@ namespace edgeserve {
 
 namespace {
 
-// LayerNormalization's first opset; the node keeps it whatever the model imports, so that the
-// providers' kernels (registered from 17) accept it.
+// LayerNormalization's first ai.onnx opset. A model importing an older opset gets the same op
+// in the edgeserve domain instead: an opset-17 node inside an opset-13 model would not load
+// back after `edgeserve optimize` writes it.
 constexpr int64_t kLayerNormOpset = 17;
 
 bool is_op(const Node* n, const char* op) {
@@ -198,7 +199,12 @@ std::unique_ptr<Node> make_layernorm(Graph& graph, const LayerNormMatch& m, cons
   auto node = std::make_unique<Node>();
   node->name = scoped_name(mean.name, "LayerNormalization");
   node->op_type = "LayerNormalization";
-  node->opset = kLayerNormOpset;
+  if (mean.opset >= kLayerNormOpset) {
+    node->opset = mean.opset;
+  } else {
+    node->domain = "edgeserve";
+    node->opset = 1;
+  }
   node->attributes["axis"] = Attribute::of_int(-1);
   node->attributes["epsilon"] = Attribute::of_float(m.epsilon);
   const int64_t c = channels(m.x);

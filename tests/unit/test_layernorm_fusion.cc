@@ -3,6 +3,9 @@
 // oracle), runs on the cpu provider, and is left alone when an intermediate has another reader.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <iterator>
+
 #include "fusion_test_util.h"
 
 namespace edgeserve {
@@ -67,7 +70,8 @@ std::map<std::string, int> check_level2(const std::string& model, Provider provi
   return fused.ops;
 }
 
-const std::map<std::string, int> kFusedOnly = {{"LayerNormalization", 1}};
+// The models import opset 13, so the fused op is the edgeserve-domain LayerNormalization.
+const std::map<std::string, int> kFusedOnly = {{"edgeserve.LayerNormalization", 1}};
 
 TEST(LayerNormFusion, TorchPatternBecomesOneNodeOnBothProviders) {
   const std::string model = layernorm_model({});
@@ -103,7 +107,7 @@ TEST(LayerNormFusion, IntermediateWithAnotherReaderIsNotFused) {
       (as_output ? o.extra_output : o.extra_reader) = extra;
       const std::string what = std::string(extra) + (as_output ? " is an output" : " read by Neg");
       auto ops = check_level2(layernorm_model(o), Provider::kReference, what);
-      EXPECT_EQ(ops.count("LayerNormalization"), 0u) << what;
+      EXPECT_EQ(ops.count("edgeserve.LayerNormalization"), 0u) << what;
       EXPECT_EQ(ops["ReduceMean"], 2) << what;
     }
   }
@@ -113,15 +117,35 @@ TEST(LayerNormFusion, IntermediateWithAnotherReaderIsNotFused) {
 TEST(LayerNormFusion, NormalizedValueWithAnotherReaderKeepsTheAffineNodes) {
   const std::string model = layernorm_model({.extra_output = "n"});
   EXPECT_EQ(check_level2(model, Provider::kReference, "n read twice"),
-            (std::map<std::string, int>{{"Add", 1}, {"LayerNormalization", 1}, {"Mul", 1}}));
+            (std::map<std::string, int>{{"Add", 1}, {"Mul", 1}, {"edgeserve.LayerNormalization", 1}}));
 }
 
 TEST(LayerNormFusion, UnknownChannelCountIsNotFused) {
   const std::string model = layernorm_model({.c_dim = "c"});
   auto fused = testing::load_at_level(model, Provider::kReference, 2);
   ASSERT_TRUE(fused.session);
-  EXPECT_EQ(fused.ops.count("LayerNormalization"), 0u);
+  EXPECT_EQ(fused.ops.count("edgeserve.LayerNormalization"), 0u);
   EXPECT_EQ(fused.ops["ReduceMean"], 2);
+}
+
+TEST(LayerNormFusion, OptimizedModelLoadsBack) {
+  // `edgeserve optimize` writes the fused node; an opset-13 model must load it back.
+  const std::string model = layernorm_model({});
+  const std::string in = ::testing::TempDir() + "/layernorm_in.onnx";
+  const std::string out = ::testing::TempDir() + "/layernorm_optimized.onnx";
+  std::ofstream(in, std::ios::binary) << model;
+  Status st = optimize_model(in, out, 2);
+  ASSERT_TRUE(st.is_ok()) << st.message();
+  std::ifstream file(out, std::ios::binary);
+  const std::string optimized((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  auto reloaded = testing::load_at_level(optimized, Provider::kCpu, 0);
+  ASSERT_TRUE(reloaded.session);
+  EXPECT_EQ(reloaded.ops, kFusedOnly);
+  auto oracle = testing::load_at_level(model, Provider::kReference, 0);
+  ASSERT_TRUE(oracle.session);
+  const Tensor x = testing::random_input({2, 5, kC}, 11);
+  testing::expect_outputs_close(testing::run_on(*oracle.session, x), testing::run_on(*reloaded.session, x), kRel,
+                                "reloaded");
 }
 
 }  // namespace

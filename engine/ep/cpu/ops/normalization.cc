@@ -113,7 +113,8 @@ Status build_layernorm(const Node& node, ProgramBuilder& b) {
 
 std::vector<CpuOp> normalization_ops() {
   return {CpuOp{"BatchNormalization", claims_batchnorm, build_batchnorm, "", 9},
-          CpuOp{"LayerNormalization", claims_layernorm, build_layernorm, "", 17}};
+          CpuOp{"LayerNormalization", claims_layernorm, build_layernorm, "", 17},
+          CpuOp{"LayerNormalization", claims_layernorm, build_layernorm, "edgeserve", 1}};
 }
 
 }  // namespace edgeserve::cpu

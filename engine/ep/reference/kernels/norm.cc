@@ -334,6 +334,8 @@ std::vector<KernelEntry> norm_kernels() {
       {"BatchNormalization", make_batch_norm},
       {"InstanceNormalization", make_instance_norm},
       {"LayerNormalization", make_layer_norm, HalfMode::kAsFloat, "", 17},
+      // The same op fused from a decomposed LayerNorm in a model older than opset 17.
+      {"LayerNormalization", make_layer_norm, HalfMode::kAsFloat, "edgeserve", 1},
       {"LRN", make_lrn},
       {"MeanVarianceNormalization", make_mvn},
   };
