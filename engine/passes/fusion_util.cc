@@ -13,7 +13,8 @@ bool is_op(const Node& n, const char* domain, const char* op) { return n.domain 
 
 bool can_take_activation(const Node& node) {
   if (is_op(node, "", "Conv") || is_op(node, "", "Gemm")) return true;
-  if (is_op(node, "edgeserve", "FusedConv") || is_op(node, "edgeserve", "FusedGemm")) {
+  if (is_op(node, "edgeserve", "FusedConv") || is_op(node, "edgeserve", "FusedGemm") ||
+      is_op(node, "edgeserve", "FusedMatMul")) {
     return !node.has_attr("activation");
   }
   return false;

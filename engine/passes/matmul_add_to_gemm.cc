@@ -1,6 +1,7 @@
 // MatMul + Add -> Gemm.
 #include "engine/passes/matmul_add_to_gemm.h"
 
+#include <optional>
 #include <unordered_set>
 
 #include "engine/passes/fusion_util.h"
@@ -59,6 +60,55 @@ Status fuse_matmul_add(Graph& graph) {
     mm->opset = kGemmOpset;
     mm->attributes.clear();  // alpha = beta = 1, no transposes
     mm->inputs.push_back(add->inputs[bias]);
+    mm->outputs[0] = add->outputs[0];
+    removed.insert(add.get());
+  }
+  graph.remove_nodes_if([&](const Node& n) { return removed.count(&n) != 0; });
+  return graph.finalize();
+}
+
+namespace {
+
+// The N bias values if `c` is a float constant of N elements shaped [N] or [1, ..., 1, N].
+std::optional<Tensor> bias_of(const Value* c, int64_t n) {
+  if (!float_constant(c)) return std::nullopt;
+  const Tensor& t = *c->constant;
+  if (t.rank() == 0 || t.num_elements() != n || t.dim(t.rank() - 1) != n) return std::nullopt;
+  return t.reshaped({n});
+}
+
+// The MatMul feeding `add` (A of rank >= 3, constant 2-D B) and the bias, when they fuse.
+Node* bias_candidate(const Graph& graph, const Node& add, Tensor* bias) {
+  if (add.op_type != "Add" || !add.domain.empty() || add.inputs.size() != 2 || add.opset < 7) return nullptr;
+  for (int i = 0; i < 2; ++i) {
+    const Value* product = add.inputs[i];
+    if (product == nullptr || product->producer == nullptr || !only_feeds(graph, product, add)) continue;
+    Node* mm = product->producer;
+    if (mm->op_type != "MatMul" || !mm->domain.empty() || mm->inputs.size() != 2 || mm->outputs.size() != 1) continue;
+    const Value* a = mm->inputs[0];
+    if (a == nullptr || a->constant || !a->type.dims || a->type.dims->size() < 3) continue;
+    if (!float_constant(mm->inputs[1]) || mm->inputs[1]->constant->rank() != 2) continue;
+    auto b = bias_of(add.inputs[1 - i], mm->inputs[1]->constant->dim(1));
+    if (!b) continue;
+    *bias = std::move(*b);
+    return mm;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+Status fuse_matmul_bias(Graph& graph) {
+  EDGE_RETURN_IF_ERROR(graph.finalize());
+  std::unordered_set<const Node*> removed;
+  for (const auto& add : graph.nodes()) {
+    Tensor bias;
+    Node* mm = bias_candidate(graph, *add, &bias);
+    if (mm == nullptr) continue;
+    mm->op_type = "FusedMatMul";
+    mm->domain = "edgeserve";
+    mm->opset = 1;
+    mm->inputs.push_back(add_constant(graph, mm->name + "_bias", std::move(bias)));
     mm->outputs[0] = add->outputs[0];
     removed.insert(add.get());
   }

@@ -11,4 +11,9 @@ namespace edgeserve {
 
 Status fuse_matmul_add(Graph& graph);
 
+// Pass: MatMul of A [..., K] (rank >= 3) by a constant [K, N], then Add of a constant of N values
+// ([N] or [1, ..., 1, N], either operand order) -> edgeserve.FusedMatMul(A, B, bias [N]): one
+// GEMM with a bias, which activation fusion can then extend (a transformer's MLP: + GELU).
+Status fuse_matmul_bias(Graph& graph);
+
 }  // namespace edgeserve

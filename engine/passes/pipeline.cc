@@ -63,6 +63,7 @@ Status run_passes(Graph& graph, int level, const ExecutionProvider& evaluator, c
   if (level >= 2) {
     EDGE_RETURN_IF_ERROR(fuse_layernorms(graph));
     EDGE_RETURN_IF_ERROR(fuse_matmul_add(graph));  // first: a BatchNorm after it then folds into the Gemm
+    EDGE_RETURN_IF_ERROR(fuse_matmul_bias(graph));  // the same for [..., K] x [K, N]: before activations
     EDGE_RETURN_IF_ERROR(fold_batchnorms(graph));  // before fusion: Conv + BN + Relu fuses whole
     EDGE_RETURN_IF_ERROR(fuse_residual_adds(graph));  // first: Conv + Add + Relu fuses whole
     EDGE_RETURN_IF_ERROR(fuse_activations(graph));

@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "common/strings.h"
+#include "engine/ep/cpu/ops/activation.h"
 #include "engine/ep/cpu/ops/op_table.h"
 #include "engine/ep/cpu/scratchpad.h"
 
@@ -12,6 +13,20 @@ namespace edgeserve::cpu {
 namespace {
 
 using dnnl::memory;
+
+// The activation of an edgeserve.FusedMatMul as post-ops (none for a plain MatMul).
+Result<dnnl::primitive_attr> fused_matmul_attr(const Node& node) {
+  dnnl::primitive_attr attr = user_scratchpad();
+  if (node.domain != "edgeserve") return attr;
+  EDGE_ASSIGN_OR_RETURN(std::string act, node.attr_string("activation", ""));
+  EDGE_ASSIGN_OR_RETURN(std::vector<float> params, node.attr_floats("activation_params", std::vector<float>{}));
+  if (act.empty()) return attr;
+  EDGE_ASSIGN_OR_RETURN(std::vector<EltwiseStep> steps, activation_steps(act, params));
+  dnnl::post_ops ops;
+  append_post_ops(steps, ops);
+  attr.set_post_ops(ops);
+  return attr;
+}
 
 bool claims_matmul(const Node& node) {
   // Rank-1 operands (vector products) have their own numpy rules; they stay on the reference.
@@ -44,7 +59,8 @@ Result<memory::dims> output_dims(const Node& node, const memory::dims& a, const 
 
 // A [..., M, K] x B [K, N]: the batch dims of A fold into M, so oneDNN runs one GEMM instead of
 // a batch of small ones (torch's attention projections multiply [seq, batch, E] by [E, 3E]:
-// 197 batched matrix-vector products where one [197, E] x [E, 3E] GEMM does).
+// 197 batched matrix-vector products where one [197, E] x [E, 3E] GEMM does). edgeserve.FusedMatMul
+// adds a bias of N values (input 2) and an activation post-op.
 Status build_matmul_folded(const Node& node, ProgramBuilder& b, const memory::dims& a0, const memory::dims& w) {
   memory::dim rows = 1;
   for (size_t i = 0; i + 1 < a0.size(); ++i) rows *= a0[i];
@@ -53,15 +69,37 @@ Status build_matmul_folded(const Node& node, ProgramBuilder& b, const memory::di
   EDGE_ASSIGN_OR_RETURN(int a_plain, b.plain_slot(node.inputs[0], node));
   const int src = b.view_slot(a_plain, plain_md({rows, k}));
   const memory::desc w_md(w, memory::data_type::f32, Tag::any);
-  dnnl::matmul::desc d(b.md(src), w_md, plain_md({rows, w[1]}));
-  dnnl::matmul::primitive_desc pd(d, user_scratchpad(), b.engine());
+  const bool has_bias = node.has_input(2);
+  const memory::desc bias_md = has_bias ? plain_md({1, w[1]}) : memory::desc();
+  dnnl::matmul::desc d(b.md(src), w_md, bias_md, plain_md({rows, w[1]}));
+  EDGE_ASSIGN_OR_RETURN(dnnl::primitive_attr attr, fused_matmul_attr(node));
+  dnnl::matmul::primitive_desc pd(d, attr, b.engine());
   EDGE_ASSIGN_OR_RETURN(int weights, b.constant_slot(node.inputs[1], pd.weights_desc()));
   EDGE_ASSIGN_OR_RETURN(int dst, b.new_slot(pd.dst_desc(), node));
-  b.add_step(dnnl::matmul(pd), {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}}, node);
+  std::vector<std::pair<int, int>> args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, weights}, {DNNL_ARG_DST, dst}};
+  if (has_bias) {
+    EDGE_ASSIGN_OR_RETURN(int bias, b.constant_slot(node.inputs[2], bias_md));
+    args.push_back({DNNL_ARG_BIAS, bias});
+  }
+  b.add_step(dnnl::matmul(pd), std::move(args), node);
   memory::dims out(a0.begin(), a0.end() - 1);
   out.push_back(w[1]);
   b.define(node.outputs[0], b.view_slot(dst, plain_md(out)));
   return Status::ok();
+}
+
+bool claims_fused_matmul(const Node& node) {
+  if (node.inputs.size() != 3 || !node.has_input(2) || !float32_io(node) || static_rank(node.inputs[0]) < 2) {
+    return false;
+  }
+  if (!is_constant_input(node, 1) || node.inputs[1]->constant->rank() != 2 || !is_constant_input(node, 2)) return false;
+  if (node.inputs[2]->constant->num_elements() != node.inputs[1]->constant->dim(1)) return false;
+  auto act = node.attr_string("activation", "");
+  return act.is_ok() && (act.value().empty() || is_supported_activation(act.value()));
+}
+
+Status build_fused_matmul(const Node& node, ProgramBuilder& b) {
+  return build_matmul_folded(node, b, b.dims_of(node.inputs[0]), b.dims_of(node.inputs[1]));
 }
 
 Status build_matmul(const Node& node, ProgramBuilder& b) {
@@ -92,6 +130,9 @@ Status build_matmul(const Node& node, ProgramBuilder& b) {
 
 }  // namespace
 
-std::vector<CpuOp> matmul_ops() { return {CpuOp{"MatMul", claims_matmul, build_matmul, "", 9}}; }
+std::vector<CpuOp> matmul_ops() {
+  return {CpuOp{"MatMul", claims_matmul, build_matmul, "", 9},
+          CpuOp{"FusedMatMul", claims_fused_matmul, build_fused_matmul, "edgeserve"}};
+}
 
 }  // namespace edgeserve::cpu

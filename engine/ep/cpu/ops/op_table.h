@@ -36,7 +36,7 @@ std::vector<CpuOp> eltwise_ops();  // activations and unary math
 std::vector<CpuOp> binary_ops();   // Add, Sub, Mul, Div, Max, Min with broadcasting
 std::vector<CpuOp> concat_ops();   // Concat
 std::vector<CpuOp> gemm_ops();     // Gemm with constant weights, edgeserve.FusedGemm
-std::vector<CpuOp> matmul_ops();   // MatMul (both operands of rank >= 2)
+std::vector<CpuOp> matmul_ops();   // MatMul (both operands of rank >= 2), edgeserve.FusedMatMul
 std::vector<CpuOp> view_ops();     // Identity, Dropout, Flatten, Reshape, Squeeze, Unsqueeze
 std::vector<CpuOp> softmax_ops();  // Softmax, LogSoftmax
 std::vector<CpuOp> layout_ops();   // Slice, Transpose

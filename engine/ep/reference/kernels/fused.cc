@@ -25,11 +25,13 @@ struct FusedState {
   std::string activation;              // "" = none
   std::vector<float> params;
   bool has_sum = false;
+  bool has_bias = false;               // FusedMatMul input 2: N values added along the last dim
   std::shared_ptr<Node> scale;          // Mul(X, InputScale) when FusedConv has input 4
   std::shared_ptr<Kernel> scale_kernel;
 };
 
 constexpr size_t kSumInput = 3;
+constexpr size_t kBiasInput = 2;  // FusedMatMul
 constexpr size_t kScaleInput = 4;
 
 // X * InputScale, through the reference Mul kernel.
@@ -52,6 +54,17 @@ Status add_sum(const Tensor& sum, Tensor& y) {
   return Status::ok();
 }
 
+Status add_bias(const Tensor& bias, Tensor& y) {
+  const int64_t n = bias.num_elements();
+  if (bias.dtype() != DType::kFloat32 || y.rank() == 0 || y.dim(y.rank() - 1) != n) {
+    return invalid_argument(str_cat("bias of ", n, " values does not match the output's last dim"));
+  }
+  float* out = y.mutable_data<float>();
+  const float* b = bias.data<float>();
+  for (int64_t i = 0; i < y.num_elements(); ++i) out[i] += b[i % n];
+  return Status::ok();
+}
+
 Status run_fused(const FusedState& st, KernelContext& ctx) {
   std::vector<const Tensor*> inputs;
   for (size_t i = 0; i < st.base->inputs.size(); ++i) inputs.push_back(ctx.optional_input(i));
@@ -65,6 +78,7 @@ Status run_fused(const FusedState& st, KernelContext& ctx) {
   EDGE_RETURN_IF_ERROR(st.base_kernel->run(base_ctx));
   Tensor y = std::move(outputs[0]);  // freshly allocated by the base kernel: ours to modify
   if (y.dtype() != DType::kFloat32) return invalid_argument("fused ops compute in float32");
+  if (st.has_bias) EDGE_RETURN_IF_ERROR(add_bias(ctx.input(kBiasInput), y));
   if (st.has_sum) EDGE_RETURN_IF_ERROR(add_sum(ctx.input(kSumInput), y));
   if (!st.activation.empty()) {
     float* out = y.mutable_data<float>();
@@ -75,8 +89,9 @@ Status run_fused(const FusedState& st, KernelContext& ctx) {
 }
 
 Result<std::unique_ptr<Kernel>> make_fused(const Node& node, const char* base_op, size_t base_inputs) {
-  // FusedConv: + residual sum, + input scale.
-  const size_t max_inputs = node.op_type == "FusedConv" ? base_inputs + 2 : base_inputs;
+  // FusedConv: + residual sum, + input scale. FusedMatMul: + bias.
+  const bool matmul = node.op_type == "FusedMatMul";
+  const size_t max_inputs = node.op_type == "FusedConv" ? base_inputs + 2 : base_inputs + (matmul ? 1 : 0);
   EDGE_RETURN_IF_ERROR(check_arity(node, 2, max_inputs));
   FusedState st;
   st.base = std::make_shared<Node>(node);
@@ -94,7 +109,8 @@ Result<std::unique_ptr<Kernel>> make_fused(const Node& node, const char* base_op
     Status ok = check_activation_params(st.activation, st.params);
     if (!ok.is_ok()) return ok.with_context(node.describe());
   }
-  st.has_sum = node.has_input(kSumInput);
+  st.has_bias = matmul && node.has_input(kBiasInput);
+  st.has_sum = !matmul && node.has_input(kSumInput);
   if (node.has_input(kScaleInput)) {
     st.scale = std::make_shared<Node>(node);
     st.scale->op_type = "Mul";
@@ -151,6 +167,7 @@ std::vector<KernelEntry> fused_kernels() {
   return {
       {"FusedConv", EDGE_FACTORY { return make_fused(node, "Conv", 3); }, HalfMode::kAsFloat, "edgeserve"},
       {"FusedGemm", EDGE_FACTORY { return make_fused(node, "Gemm", 3); }, HalfMode::kAsFloat, "edgeserve"},
+      {"FusedMatMul", EDGE_FACTORY { return make_fused(node, "MatMul", 2); }, HalfMode::kAsFloat, "edgeserve"},
       {"QLinearTable", EDGE_FACTORY {
          EDGE_RETURN_IF_ERROR(check_arity(node, 2, 2));
          return make_kernel(run_table);
