@@ -31,16 +31,27 @@ bool is_gemm_bias(const Value* c, const Value* product, int64_t n) {
   return rows && (t.dim(1) == n || t.dim(1) == 1);
 }
 
+bool is_plain_add(const Node& add) {
+  return add.op_type == "Add" && add.domain.empty() && add.inputs.size() == 2 && add.opset >= 7;
+}
+
+// The MatMul by a constant float matrix that produces operand i of `add` and feeds nothing else.
+Node* matmul_operand(const Graph& graph, const Node& add, int i) {
+  const Value* product = add.inputs[i];
+  if (product == nullptr || product->producer == nullptr || !only_feeds(graph, product, add)) return nullptr;
+  Node* mm = product->producer;
+  if (mm->op_type != "MatMul" || !mm->domain.empty() || mm->inputs.size() != 2 || mm->outputs.size() != 1) return nullptr;
+  if (!float_constant(mm->inputs[1]) || mm->inputs[1]->constant->rank() != 2) return nullptr;
+  return mm;
+}
+
 // The MatMul feeding `add` and the index of the Add's bias operand, when they make a Gemm.
 Node* gemm_candidate(const Graph& graph, const Node& add, int* bias) {
-  if (add.op_type != "Add" || !add.domain.empty() || add.inputs.size() != 2 || add.opset < 7) return nullptr;
+  if (!is_plain_add(add)) return nullptr;
   for (int i = 0; i < 2; ++i) {
-    const Value* product = add.inputs[i];
-    if (product == nullptr || product->producer == nullptr || !only_feeds(graph, product, add)) continue;
-    Node* mm = product->producer;
-    if (mm->op_type != "MatMul" || !mm->domain.empty() || mm->inputs.size() != 2 || mm->outputs.size() != 1) continue;
-    if (!rank_is(mm->inputs[0], 2) || !float_constant(mm->inputs[1]) || mm->inputs[1]->constant->rank() != 2) continue;
-    if (!is_gemm_bias(add.inputs[1 - i], product, mm->inputs[1]->constant->dim(1))) continue;
+    Node* mm = matmul_operand(graph, add, i);
+    if (mm == nullptr || !rank_is(mm->inputs[0], 2)) continue;
+    if (!is_gemm_bias(add.inputs[1 - i], add.inputs[i], mm->inputs[1]->constant->dim(1))) continue;
     *bias = 1 - i;
     return mm;
   }
@@ -79,15 +90,11 @@ std::optional<Tensor> bias_of(const Value* c, int64_t n) {
 
 // The MatMul feeding `add` (A of rank >= 3, constant 2-D B) and the bias, when they fuse.
 Node* bias_candidate(const Graph& graph, const Node& add, Tensor* bias) {
-  if (add.op_type != "Add" || !add.domain.empty() || add.inputs.size() != 2 || add.opset < 7) return nullptr;
+  if (!is_plain_add(add)) return nullptr;
   for (int i = 0; i < 2; ++i) {
-    const Value* product = add.inputs[i];
-    if (product == nullptr || product->producer == nullptr || !only_feeds(graph, product, add)) continue;
-    Node* mm = product->producer;
-    if (mm->op_type != "MatMul" || !mm->domain.empty() || mm->inputs.size() != 2 || mm->outputs.size() != 1) continue;
-    const Value* a = mm->inputs[0];
+    Node* mm = matmul_operand(graph, add, i);
+    const Value* a = mm == nullptr ? nullptr : mm->inputs[0];
     if (a == nullptr || a->constant || !a->type.dims || a->type.dims->size() < 3) continue;
-    if (!float_constant(mm->inputs[1]) || mm->inputs[1]->constant->rank() != 2) continue;
     auto b = bias_of(add.inputs[1 - i], mm->inputs[1]->constant->dim(1));
     if (!b) continue;
     *bias = std::move(*b);

@@ -5,36 +5,15 @@
 #include <cstring>
 
 #include "common/strings.h"
+#include "engine/ops/tensor_copy.h"
 
 namespace edgeserve {
-
-namespace {
-
-// Copies `count` elements, from element offset `from` of src to element offset `to` of dst.
-void copy_elements(const Tensor& src, int64_t from, Tensor& dst, int64_t to, int64_t count) {
-  if (src.dtype() == DType::kString) {
-    const std::string* s = src.data<std::string>() + from;
-    std::copy(s, s + count, dst.mutable_data<std::string>() + to);
-    return;
-  }
-  const size_t es = dtype_size(src.dtype());
-  std::memcpy(static_cast<char*>(dst.mutable_raw_data()) + to * es,
-              static_cast<const char*>(src.raw_data()) + from * es, static_cast<size_t>(count) * es);
-}
-
-int64_t product(const Dims& d, size_t begin, size_t end) {
-  int64_t p = 1;
-  for (size_t i = begin; i < end; ++i) p *= d[i];
-  return p;
-}
-
-}  // namespace
 
 Result<Tensor> slice_along(const Tensor& x, size_t axis, int64_t index) {
   Dims dims = x.dims();
   const int64_t n = dims[axis];
-  const int64_t outer = product(dims, 0, axis);
-  const int64_t inner = product(dims, axis + 1, dims.size());
+  const int64_t outer = dims_product(dims, 0, axis);
+  const int64_t inner = dims_product(dims, axis + 1, dims.size());
   dims.erase(dims.begin() + static_cast<std::ptrdiff_t>(axis));
   EDGE_ASSIGN_OR_RETURN(Tensor out, Tensor::allocate(x.dtype(), dims, INT64_MAX));
   for (int64_t o = 0; o < outer; ++o) copy_elements(x, (o * n + index) * inner, out, o * inner, inner);
@@ -45,8 +24,8 @@ Result<Tensor> stack_along(const std::vector<Tensor>& items, size_t axis, int64_
   const Tensor& first = items.front();
   Dims dims = first.dims();
   if (axis > dims.size()) return invalid_argument(str_cat("stacking axis ", axis, " is out of range"));
-  const int64_t outer = product(dims, 0, axis);
-  const int64_t inner = product(dims, axis, dims.size());
+  const int64_t outer = dims_product(dims, 0, axis);
+  const int64_t inner = dims_product(dims, axis, dims.size());
   const int64_t n = static_cast<int64_t>(items.size());
   dims.insert(dims.begin() + static_cast<std::ptrdiff_t>(axis), n);
   EDGE_ASSIGN_OR_RETURN(Tensor out, Tensor::allocate(first.dtype(), dims, max_bytes));

@@ -4,6 +4,7 @@
 #include <cfloat>
 
 #include "common/strings.h"
+#include "engine/ep/cpu/scratchpad.h"
 
 namespace edgeserve::cpu {
 
@@ -46,6 +47,19 @@ bool is_supported_activation(const std::string& name) { return activation_steps(
 
 void append_post_ops(const std::vector<EltwiseStep>& steps, dnnl::post_ops& ops) {
   for (const EltwiseStep& s : steps) ops.append_eltwise(1.f, s.algorithm, s.alpha, s.beta);
+}
+
+Result<dnnl::primitive_attr> fused_activation_attr(const Node& node) {
+  dnnl::primitive_attr attr = user_scratchpad();
+  if (node.domain != "edgeserve") return attr;
+  EDGE_ASSIGN_OR_RETURN(std::string act, node.attr_string("activation", ""));
+  EDGE_ASSIGN_OR_RETURN(std::vector<float> params, node.attr_floats("activation_params", std::vector<float>{}));
+  if (act.empty()) return attr;
+  EDGE_ASSIGN_OR_RETURN(std::vector<EltwiseStep> steps, activation_steps(act, params));
+  dnnl::post_ops ops;
+  append_post_ops(steps, ops);
+  attr.set_post_ops(ops);
+  return attr;
 }
 
 }  // namespace edgeserve::cpu

@@ -29,4 +29,8 @@ bool is_supported_activation(const std::string& name);
 // Appends the steps as post-ops.
 void append_post_ops(const std::vector<EltwiseStep>& steps, dnnl::post_ops& ops);
 
+// The user-scratchpad attr with an edgeserve-domain node's `activation` attribute (FusedGemm,
+// FusedMatMul) as post-ops; no post-ops for other nodes or without an activation.
+Result<dnnl::primitive_attr> fused_activation_attr(const Node& node);
+
 }  // namespace edgeserve::cpu

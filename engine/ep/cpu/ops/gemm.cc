@@ -35,19 +35,6 @@ bool claims_gemm(const Node& node) {
   return true;
 }
 
-Result<dnnl::primitive_attr> gemm_attr(const Node& node) {
-  dnnl::primitive_attr attr = user_scratchpad();
-  if (node.domain != "edgeserve") return attr;
-  EDGE_ASSIGN_OR_RETURN(std::string act, node.attr_string("activation", ""));
-  EDGE_ASSIGN_OR_RETURN(std::vector<float> params, node.attr_floats("activation_params", std::vector<float>{}));
-  if (act.empty()) return attr;
-  EDGE_ASSIGN_OR_RETURN(std::vector<EltwiseStep> steps, activation_steps(act, params));
-  dnnl::post_ops ops;
-  append_post_ops(steps, ops);
-  attr.set_post_ops(ops);
-  return attr;
-}
-
 Status build_gemm(const Node& node, ProgramBuilder& b) {
   EDGE_ASSIGN_OR_RETURN(int64_t trans_b, node.attr_int("transB", 0));
   EDGE_ASSIGN_OR_RETURN(int src, b.plain_slot(node.inputs[0], node));
@@ -63,7 +50,7 @@ Status build_gemm(const Node& node, ProgramBuilder& b) {
   dnnl::inner_product_forward::desc d(dnnl::prop_kind::forward_inference, b.md(src),
                                       memory::desc({n, k}, memory::data_type::f32, Tag::any), bias_md,
                                       memory::desc({a[0], n}, memory::data_type::f32, Tag::ab));
-  EDGE_ASSIGN_OR_RETURN(dnnl::primitive_attr attr, gemm_attr(node));
+  EDGE_ASSIGN_OR_RETURN(dnnl::primitive_attr attr, fused_activation_attr(node));
   dnnl::inner_product_forward::primitive_desc pd(d, attr, b.engine());
   // B is [K, N] unless transB; oneDNN's weights are [N, K]: describe the constant as it lies.
   const memory::desc stored = trans_b ? memory::desc({n, k}, memory::data_type::f32, Tag::ab)

@@ -14,20 +14,6 @@ namespace {
 
 using dnnl::memory;
 
-// The activation of an edgeserve.FusedMatMul as post-ops (none for a plain MatMul).
-Result<dnnl::primitive_attr> fused_matmul_attr(const Node& node) {
-  dnnl::primitive_attr attr = user_scratchpad();
-  if (node.domain != "edgeserve") return attr;
-  EDGE_ASSIGN_OR_RETURN(std::string act, node.attr_string("activation", ""));
-  EDGE_ASSIGN_OR_RETURN(std::vector<float> params, node.attr_floats("activation_params", std::vector<float>{}));
-  if (act.empty()) return attr;
-  EDGE_ASSIGN_OR_RETURN(std::vector<EltwiseStep> steps, activation_steps(act, params));
-  dnnl::post_ops ops;
-  append_post_ops(steps, ops);
-  attr.set_post_ops(ops);
-  return attr;
-}
-
 bool claims_matmul(const Node& node) {
   // Rank-1 operands (vector products) have their own numpy rules; they stay on the reference.
   return node.num_present_inputs() == 2 && float32_io(node) && static_rank(node.inputs[0]) >= 2 &&
@@ -72,7 +58,7 @@ Status build_matmul_folded(const Node& node, ProgramBuilder& b, const memory::di
   const bool has_bias = node.has_input(2);
   const memory::desc bias_md = has_bias ? plain_md({1, w[1]}) : memory::desc();
   dnnl::matmul::desc d(b.md(src), w_md, bias_md, plain_md({rows, w[1]}));
-  EDGE_ASSIGN_OR_RETURN(dnnl::primitive_attr attr, fused_matmul_attr(node));
+  EDGE_ASSIGN_OR_RETURN(dnnl::primitive_attr attr, fused_activation_attr(node));
   dnnl::matmul::primitive_desc pd(d, attr, b.engine());
   EDGE_ASSIGN_OR_RETURN(int weights, b.constant_slot(node.inputs[1], pd.weights_desc()));
   EDGE_ASSIGN_OR_RETURN(int dst, b.new_slot(pd.dst_desc(), node));

@@ -4,34 +4,18 @@
 
 #include "engine/ep/reference/kernel_table.h"
 #include "engine/ep/reference/kernels/kernel_util.h"
+#include "engine/ops/tensor_copy.h"
 
 namespace edgeserve::ref {
 
 namespace {
 
-int64_t product(const Dims& d, size_t begin, size_t end) {
-  int64_t p = 1;
-  for (size_t i = begin; i < end; ++i) p *= d[i];
-  return p;
-}
-
-void copy_elements(const Tensor& src, int64_t from, Tensor& dst, int64_t to, int64_t count) {
-  if (src.dtype() == DType::kString) {
-    const std::string* s = src.data<std::string>() + from;
-    std::copy(s, s + count, dst.mutable_data<std::string>() + to);
-    return;
-  }
-  const size_t es = dtype_size(src.dtype());
-  std::memcpy(static_cast<char*>(dst.mutable_raw_data()) + to * es,
-              static_cast<const char*>(src.raw_data()) + from * es, static_cast<size_t>(count) * es);
-}
-
 // Elements [start, start + len) of x along `axis`.
 Result<Tensor> slice_range(const Tensor& x, size_t axis, int64_t start, int64_t len, int64_t max_bytes) {
   Dims dims = x.dims();
   const int64_t n = dims[axis];
-  const int64_t outer = product(dims, 0, axis);
-  const int64_t inner = product(dims, axis + 1, dims.size());
+  const int64_t outer = dims_product(dims, 0, axis);
+  const int64_t inner = dims_product(dims, axis + 1, dims.size());
   dims[axis] = len;
   EDGE_ASSIGN_OR_RETURN(Tensor out, Tensor::allocate(x.dtype(), dims, max_bytes));
   for (int64_t o = 0; o < outer; ++o) copy_elements(x, (o * n + start) * inner, out, o * len * inner, len * inner);
@@ -125,8 +109,8 @@ Status run_concat(const ConcatAttrs& a, KernelContext& ctx) {
     out_dims[ax] += t.dim(ax);
   }
   EDGE_ASSIGN_OR_RETURN(Tensor* y, ctx.allocate_output(0, items[0].dtype(), out_dims));
-  const int64_t outer = product(out_dims, 0, ax);
-  const int64_t inner = product(out_dims, ax + 1, out_dims.size());
+  const int64_t outer = dims_product(out_dims, 0, ax);
+  const int64_t inner = dims_product(out_dims, ax + 1, out_dims.size());
   int64_t offset = 0;
   for (const Tensor& t : items) {
     const int64_t block = t.dim(ax) * inner;
