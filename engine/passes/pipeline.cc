@@ -5,6 +5,7 @@
 #include "engine/passes/constant_to_initializer.h"
 #include "engine/passes/dead_node_elimination.h"
 #include "engine/passes/activation_fusion.h"
+#include "engine/passes/attention_fusion.h"
 #include "engine/passes/batchnorm_folding.h"
 #include "engine/passes/channel_scale_fusion.h"
 #include "engine/passes/concat_conv_split.h"
@@ -71,6 +72,7 @@ Status run_passes(Graph& graph, int level, const ExecutionProvider& evaluator, c
     EDGE_RETURN_IF_ERROR(pool_through_concat(graph));  // first: the Conv after the pool can then split
     EDGE_RETURN_IF_ERROR(split_concat_convs(graph));
     EDGE_RETURN_IF_ERROR(fuse_channel_scales(graph));
+    EDGE_RETURN_IF_ERROR(fuse_attention(graph));  // MatMul - scale - Softmax - MatMul
   }
   return graph.finalize();
 }

@@ -11,7 +11,7 @@ namespace {
 std::vector<CpuOp> all_ops() {
   std::vector<CpuOp> table;
   for (auto family : {conv_ops, pool_ops, eltwise_ops, binary_ops, concat_ops, gemm_ops, view_ops, softmax_ops,
-                      layout_ops, resize_ops, matmul_ops, normalization_ops, quantize_ops, qlinear_conv_ops,
+                      attention_ops, layout_ops, resize_ops, matmul_ops, normalization_ops, quantize_ops, qlinear_conv_ops,
                       qlinear_pool_ops, qlinear_binary_ops, qlinear_table_ops,
                       qlinear_concat_ops, qgemm_ops}) {
     std::vector<CpuOp> ops = family();

@@ -39,6 +39,7 @@ std::vector<CpuOp> gemm_ops();     // Gemm with constant weights, edgeserve.Fuse
 std::vector<CpuOp> matmul_ops();   // MatMul (both operands of rank >= 2), edgeserve.FusedMatMul
 std::vector<CpuOp> view_ops();     // Identity, Dropout, Flatten, Reshape, Squeeze, Unsqueeze
 std::vector<CpuOp> softmax_ops();  // Softmax, LogSoftmax
+std::vector<CpuOp> attention_ops();  // edgeserve.Attention (softmax(scale * Q @ Kt) @ V)
 std::vector<CpuOp> layout_ops();   // Slice, Transpose
 std::vector<CpuOp> resize_ops();   // Resize (nearest, whole factors)
 std::vector<CpuOp> normalization_ops();  // BatchNormalization (inference), LayerNormalization

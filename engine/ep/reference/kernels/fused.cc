@@ -5,7 +5,9 @@
 // Y[i] = Table[raw byte of X[i]] for an int8/uint8 X and a [256] Table of Y's type (the lookups
 // quantized elementwise ops become). And edgeserve.Gelu(X), the exact GELU
 // x * 0.5 * (1 + erf(x / sqrt(2))) that GELU fusion makes of the Erf pattern where no Conv/Gemm
-// can take it.
+// can take it. And edgeserve.Attention(Q, Kt, V) = softmax(scale * Q @ Kt) @ V over the last two
+// dims (attention fusion's node), accumulated in double: the oracle for the cpu provider's tiles.
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <numbers>
@@ -13,6 +15,7 @@
 #include "engine/ep/reference/kernel_table.h"
 #include "engine/ep/reference/kernels/kernel_util.h"
 #include "engine/ep/reference/reference_provider.h"
+#include "engine/ops/attention_plan.h"
 #include "engine/ops/fused_activation.h"
 
 namespace edgeserve::ref {
@@ -161,6 +164,54 @@ Status run_gelu(KernelContext& ctx) {
                                     [&](auto tag) -> Status { return run_gelu_typed<decltype(tag)>(ctx); });
 }
 
+// One output matrix: scores row by row in double, max subtracted before exp.
+void attention_matrix(const AttentionPlan& p, double scale, const float* q, const float* kt, const float* v,
+                      float* out) {
+  std::vector<double> row(static_cast<size_t>(p.n));
+  for (int64_t i = 0; i < p.m; ++i) {
+    for (int64_t j = 0; j < p.n; ++j) {
+      double s = 0;
+      for (int64_t k = 0; k < p.d; ++k) s += static_cast<double>(q[i * p.d + k]) * kt[k * p.n + j];
+      row[j] = scale * s;
+    }
+    const double max = p.n == 0 ? 0.0 : *std::max_element(row.begin(), row.end());
+    double sum = 0;
+    for (double& x : row) sum += (x = std::exp(x - max));
+    for (int64_t c = 0; c < p.dv; ++c) {
+      double o = 0;
+      for (int64_t j = 0; j < p.n; ++j) o += row[j] * v[j * p.dv + c];
+      out[i * p.dv + c] = static_cast<float>(p.n == 0 ? 0.0 : o / sum);
+    }
+  }
+}
+
+Status run_attention(const float& scale, KernelContext& ctx) {
+  const Tensor& q = ctx.input(0);
+  const Tensor& kt = ctx.input(1);
+  const Tensor& v = ctx.input(2);
+  const char* names[] = {"input 0 (Q)", "input 1 (Kt)", "input 2 (V)"};
+  for (size_t i = 0; i < 3; ++i) {
+    if (ctx.input(i).dtype() != DType::kFloat32) {
+      return unimplemented(str_cat(names[i], " of type ", dtype_name(ctx.input(i).dtype()), " is not float32"));
+    }
+  }
+  EDGE_ASSIGN_OR_RETURN(AttentionPlan p, plan_attention(q.dims(), kt.dims(), v.dims()));
+  EDGE_ASSIGN_OR_RETURN(Tensor * y, ctx.allocate_output(0, DType::kFloat32, p.out_dims));
+  float* out = y->mutable_data<float>();
+  for (const auto& [oq, ok, ov] : attention_batch_offsets(p, q.dims(), kt.dims(), v.dims())) {
+    attention_matrix(p, scale, q.data<float>() + oq, kt.data<float>() + ok, v.data<float>() + ov, out);
+    out += p.m * p.dv;
+  }
+  return Status::ok();
+}
+
+Result<std::unique_ptr<Kernel>> make_attention(const Node& node) {
+  EDGE_RETURN_IF_ERROR(check_arity(node, 3, 3));
+  EDGE_ASSIGN_OR_RETURN(float scale, node.attr_float("scale", 1.f));
+  if (!std::isfinite(scale)) return invalid_argument(str_cat("attribute scale must be finite, got ", scale));
+  return make_kernel(scale, run_attention);
+}
+
 }  // namespace
 
 std::vector<KernelEntry> fused_kernels() {
@@ -176,6 +227,7 @@ std::vector<KernelEntry> fused_kernels() {
          EDGE_RETURN_IF_ERROR(check_arity(node, 1, 1));
          return make_kernel(run_gelu);
        }, HalfMode::kAsFloat, "edgeserve"},
+      {"Attention", EDGE_FACTORY { return make_attention(node); }, HalfMode::kAsFloat, "edgeserve"},
   };
 }
 
