@@ -134,12 +134,6 @@ std::optional<AttentionMatch> match_attention(const Graph& graph, Node& sm) {
   return m;
 }
 
-// "/enc/self_attention/Softmax" -> "/enc/self_attention/Attention": the fused node keeps the scope.
-std::string scoped_name(const std::string& member, const std::string& op) {
-  const size_t slash = member.rfind('/');
-  return slash == std::string::npos ? member + "/" + op : member.substr(0, slash + 1) + op;
-}
-
 std::unique_ptr<Node> make_attention(const AttentionMatch& m, const Node& sm) {
   auto node = std::make_unique<Node>();
   node->name = scoped_name(sm.name, "Attention");

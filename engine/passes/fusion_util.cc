@@ -112,4 +112,9 @@ std::optional<SiluNodes> match_silu(const Graph& graph, const Value* x) {
   return std::nullopt;
 }
 
+std::string scoped_name(const std::string& member, const std::string& op) {
+  const size_t slash = member.rfind('/');
+  return slash == std::string::npos ? member + "/" + op : member.substr(0, slash + 1) + op;
+}
+
 }  // namespace edgeserve

@@ -20,6 +20,10 @@ bool same_static_dims(const Value* a, const Value* b);
 void make_fused(Node& node);
 // A new initializer holding `t`, named `base` or `base_<n>` if that name is taken.
 Value* add_constant(Graph& graph, const std::string& base, Tensor t);
+
+// The name of a node fused from a pattern: `op` in the scope of one of the pattern's nodes
+// ("/enc/ln_1/ReduceMean" -> "/enc/ln_1/LayerNormalization").
+std::string scoped_name(const std::string& member, const std::string& op);
 // A new value for a node output, typed `type`, named `base` or `base_<n>` if that name is taken.
 Value* add_value(Graph& graph, const std::string& base, const TensorType& type);
 // Points every consumer of `node`'s first output at `replacement` instead; false (nothing changed)

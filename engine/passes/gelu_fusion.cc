@@ -4,17 +4,12 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "engine/passes/fusion_util.h"
 #include "engine/passes/gelu_pattern.h"
 
 namespace edgeserve {
 
 namespace {
-
-// "/mlp/mlp.1/Div" -> "/mlp/mlp.1/Gelu": the fused node keeps the pattern's scope.
-std::string scoped_name(const std::string& member, const std::string& op) {
-  const size_t slash = member.rfind('/');
-  return slash == std::string::npos ? member + "/" + op : member.substr(0, slash + 1) + op;
-}
 
 std::unique_ptr<Node> make_gelu(Value* x, const GeluMatch& m) {
   auto node = std::make_unique<Node>();

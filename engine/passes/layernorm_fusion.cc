@@ -189,12 +189,6 @@ Value* channel_constant(Graph& graph, Value* p, int64_t c, const std::string& ba
   return add_constant(graph, p->name + "_1d", p->constant->reshaped({c}));
 }
 
-// "/enc/ln_1/ReduceMean" -> "/enc/ln_1/LayerNormalization": the fused node keeps the scope.
-std::string scoped_name(const std::string& member, const std::string& op) {
-  const size_t slash = member.rfind('/');
-  return slash == std::string::npos ? member + "/" + op : member.substr(0, slash + 1) + op;
-}
-
 std::unique_ptr<Node> make_layernorm(Graph& graph, const LayerNormMatch& m, const Node& mean) {
   auto node = std::make_unique<Node>();
   node->name = scoped_name(mean.name, "LayerNormalization");
