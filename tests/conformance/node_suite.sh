@@ -30,4 +30,6 @@ summary=$(echo "$out" | tail -n 1)
 passed=${summary%% passed*}
 if [ "$status" -ne 0 ]; then echo "node suite: failures outside the skip list"; exit 1; fi
 if [ "$passed" -lt "$min_pass" ]; then echo "node suite: $passed passed, need at least $min_pass"; exit 1; fi
-echo "node suite OK ($provider provider, 1 case in ${sample}): $summary"
+scope=""
+if [ "$sample" -gt 1 ]; then scope=", 1 case in $sample"; fi
+echo "node suite OK ($provider provider$scope): $summary"
