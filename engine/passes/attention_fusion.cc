@@ -3,7 +3,6 @@
 
 #include <cmath>
 #include <optional>
-#include <unordered_set>
 
 #include "engine/ops/shape_util.h"
 #include "engine/passes/fusion_util.h"
@@ -149,22 +148,9 @@ std::unique_ptr<Node> make_attention(const AttentionMatch& m, const Node& sm) {
 }  // namespace
 
 Status fuse_attention(Graph& graph) {
-  EDGE_RETURN_IF_ERROR(graph.finalize());
-  std::unordered_set<const Node*> removed;
-  std::vector<std::unique_ptr<Node>> added;  // added after the loop: adding invalidates nodes()
-  for (const auto& node : graph.nodes()) {
-    if (removed.count(node.get())) continue;
-    auto match = match_attention(graph, *node);
-    if (!match) continue;
-    bool overlaps = false;
-    for (const Node* n : match->nodes) overlaps = overlaps || removed.count(n) != 0;
-    if (overlaps) continue;
-    added.push_back(make_attention(*match, *node));
-    removed.insert(match->nodes.begin(), match->nodes.end());
-  }
-  graph.remove_nodes_if([&](const Node& n) { return removed.count(&n) != 0; });
-  for (auto& n : added) graph.add_node(std::move(n));
-  return graph.finalize();
+  return replace_matches(
+      graph, graph.nodes(), [&](Node& n) { return match_attention(graph, n); },
+      [](Node& n, const AttentionMatch& m) { return make_attention(m, n); });
 }
 
 }  // namespace edgeserve

@@ -2,7 +2,11 @@
 // producer takes over a consumer's output.
 #pragma once
 
+#include <algorithm>
+#include <memory>
 #include <optional>
+#include <unordered_set>
+#include <vector>
 
 #include "engine/ir/graph.h"
 
@@ -40,5 +44,27 @@ struct SiluNodes {
   Node* mul = nullptr;
 };
 std::optional<SiluNodes> match_silu(const Graph& graph, const Value* x);
+
+// Replaces every match of a pattern by one new node. For each anchor (the graph's nodes or
+// values, in order), match(anchor) returns an optional match with `nodes`, the nodes it removes;
+// a match overlapping an earlier one is skipped; make(anchor, match) builds the replacement.
+// Replacements are added after the loop (adding invalidates the iteration), then the graph is
+// finalized again.
+template <typename Anchors, typename Match, typename Make>
+Status replace_matches(Graph& graph, const Anchors& anchors, Match match, Make make) {
+  EDGE_RETURN_IF_ERROR(graph.finalize());
+  std::unordered_set<const Node*> removed;
+  std::vector<std::unique_ptr<Node>> added;
+  for (const auto& anchor : anchors) {
+    auto m = match(*anchor);
+    if (!m) continue;
+    if (std::any_of(m->nodes.begin(), m->nodes.end(), [&](const Node* n) { return removed.count(n) != 0; })) continue;
+    added.push_back(make(*anchor, *m));
+    removed.insert(m->nodes.begin(), m->nodes.end());
+  }
+  graph.remove_nodes_if([&](const Node& n) { return removed.count(&n) != 0; });
+  for (auto& n : added) graph.add_node(std::move(n));
+  return graph.finalize();
+}
 
 }  // namespace edgeserve

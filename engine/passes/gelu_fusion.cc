@@ -2,7 +2,6 @@
 #include "engine/passes/gelu_fusion.h"
 
 #include <algorithm>
-#include <unordered_set>
 
 #include "engine/passes/fusion_util.h"
 #include "engine/passes/gelu_pattern.h"
@@ -25,22 +24,10 @@ std::unique_ptr<Node> make_gelu(Value* x, const GeluMatch& m) {
 }  // namespace
 
 Status fuse_gelus(Graph& graph) {
-  EDGE_RETURN_IF_ERROR(graph.finalize());
-  std::unordered_set<const Node*> removed;
-  std::vector<std::unique_ptr<Node>> added;  // added after the loop: adding invalidates nodes()
-  for (const auto& value : graph.values()) {
-    if (value->constant) continue;
-    auto match = match_gelu_erf(graph, value.get());
-    if (!match) continue;
-    if (std::any_of(match->nodes.begin(), match->nodes.end(), [&](const Node* n) { return removed.count(n) != 0; })) {
-      continue;
-    }
-    added.push_back(make_gelu(value.get(), *match));
-    removed.insert(match->nodes.begin(), match->nodes.end());
-  }
-  graph.remove_nodes_if([&](const Node& n) { return removed.count(&n) != 0; });
-  for (auto& n : added) graph.add_node(std::move(n));
-  return graph.finalize();
+  return replace_matches(
+      graph, graph.values(),
+      [&](Value& v) { return v.constant ? std::nullopt : match_gelu_erf(graph, &v); },
+      [](Value& v, const GeluMatch& m) { return make_gelu(&v, m); });
 }
 
 }  // namespace edgeserve

@@ -3,7 +3,6 @@
 
 #include <cmath>
 #include <optional>
-#include <unordered_set>
 
 #include "engine/ops/shape_util.h"
 #include "engine/passes/fusion_util.h"
@@ -211,19 +210,9 @@ std::unique_ptr<Node> make_layernorm(Graph& graph, const LayerNormMatch& m, cons
 }  // namespace
 
 Status fuse_layernorms(Graph& graph) {
-  EDGE_RETURN_IF_ERROR(graph.finalize());
-  std::unordered_set<const Node*> removed;
-  std::vector<std::unique_ptr<Node>> added;  // added after the loop: adding invalidates nodes()
-  for (const auto& node : graph.nodes()) {
-    if (removed.count(node.get())) continue;
-    auto match = match_layernorm(graph, *node);
-    if (!match) continue;
-    added.push_back(make_layernorm(graph, *match, *node));
-    removed.insert(match->nodes.begin(), match->nodes.end());
-  }
-  graph.remove_nodes_if([&](const Node& n) { return removed.count(&n) != 0; });
-  for (auto& n : added) graph.add_node(std::move(n));
-  return graph.finalize();
+  return replace_matches(
+      graph, graph.nodes(), [&](Node& n) { return match_layernorm(graph, n); },
+      [&](Node& n, const LayerNormMatch& m) { return make_layernorm(graph, m, n); });
 }
 
 }  // namespace edgeserve
