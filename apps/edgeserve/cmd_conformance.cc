@@ -174,12 +174,10 @@ struct CaseTypes {
   std::vector<TensorType> inputs, outputs;
 };
 
-CaseTypes case_types(const std::string& model) {
+CaseTypes case_types(const ModelInfo& info) {
   CaseTypes types;
-  auto info = inspect_model(model);
-  if (!info.is_ok()) return types;
-  for (const auto& t : info->inputs) types.inputs.push_back(t.type);
-  for (const auto& t : info->outputs) types.outputs.push_back(t.type);
+  for (const auto& t : info.inputs) types.inputs.push_back(t.type);
+  for (const auto& t : info.outputs) types.outputs.push_back(t.type);
   return types;
 }
 
@@ -205,11 +203,11 @@ std::vector<std::string> prepared_inputs(const std::string& data_dir, const Case
   return files;
 }
 
-std::string check_data_set(const Case& c, const std::string& data_dir, const Tolerance& tol, const RunOptions& opts) {
+std::string check_data_set(const Case& c, const CaseTypes& types, const std::string& data_dir, const Tolerance& tol,
+                           const RunOptions& opts) {
   char tmpl[] = "/tmp/edgeserve-conf-XXXXXX";
   if (mkdtemp(tmpl) == nullptr) return "cannot create a temporary directory";
   const std::string out_dir = tmpl;
-  const CaseTypes types = case_types(c.model);
   std::string problem = run_child(c.model, prepared_inputs(data_dir, types, out_dir), out_dir, opts);
   if (problem.empty()) {
     const auto expected = numbered_files(data_dir, "output_");
@@ -235,32 +233,37 @@ std::string check_data_set(const Case& c, const std::string& data_dir, const Tol
   return problem;
 }
 
+// Runs (or skips) one case. The model is inspected once, for its declared types and, when
+// `with_ops`, for the report's operator list.
 CaseResult run_case(const Case& c, const std::map<std::string, std::string>& skips, const Tolerance& tol,
-                    const RunOptions& opts) {
+                    const RunOptions& opts, bool with_ops) {
   CaseResult r;
   r.name = c.name;
   r.suite = fs::path(c.model).parent_path().parent_path().filename().string();
   auto skip = skips.find(c.name);
+  if (skip != skips.end() && !with_ops) {
+    r.outcome = CaseOutcome::kSkip;
+    r.reason = skip->second;
+    return r;
+  }
+  auto info = inspect_model(c.model);
+  if (with_ops && !info.is_ok()) r.ops = {"(model does not load)"};
+  if (with_ops && info.is_ok()) {
+    for (const auto& [op, count] : info->summary.op_histogram) r.ops.push_back(op);
+  }
   if (skip != skips.end()) {
     r.outcome = CaseOutcome::kSkip;
     r.reason = skip->second;
     return r;
   }
+  const CaseTypes types = info.is_ok() ? case_types(*info) : CaseTypes{};
   std::string problem = c.data_sets.empty() ? "no test_data_set_* directory" : "";
   for (const auto& ds : c.data_sets) {
-    if (problem.empty()) problem = check_data_set(c, ds, tol, opts);
+    if (problem.empty()) problem = check_data_set(c, types, ds, tol, opts);
   }
   r.outcome = problem.empty() ? CaseOutcome::kPass : CaseOutcome::kFail;
   r.reason = problem;
   return r;
-}
-
-std::vector<std::string> model_ops(const std::string& model) {
-  std::vector<std::string> ops;
-  auto info = inspect_model(model);
-  if (!info.is_ok()) return {"(model does not load)"};
-  for (const auto& [op, count] : info->summary.op_histogram) ops.push_back(op);
-  return ops;
 }
 
 // The command as run, with the binary as `edgeserve`, for the report's header.
@@ -313,7 +316,7 @@ int cmd_conformance(int argc, char** argv) {
   const std::string markdown = args->get("--markdown");
   std::vector<CaseResult> results;
   for (const Case& c : *cases) {
-    CaseResult r = run_case(c, *skips, tol, opts);
+    CaseResult r = run_case(c, *skips, tol, opts, !markdown.empty());
     if (r.outcome == CaseOutcome::kSkip) {
       ++skipped;
       if (verbose) std::printf("SKIP %s: %s\n", c.name.c_str(), r.reason.c_str());
@@ -325,10 +328,7 @@ int cmd_conformance(int argc, char** argv) {
       std::printf("FAIL %s: %s\n", c.name.c_str(), r.reason.c_str());
     }
     std::fflush(stdout);
-    if (!markdown.empty()) {
-      r.ops = model_ops(c.model);
-      results.push_back(std::move(r));
-    }
+    if (!markdown.empty()) results.push_back(std::move(r));
   }
   std::printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
   if (!markdown.empty()) {
